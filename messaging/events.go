@@ -201,11 +201,19 @@ type MessageSent struct {
 	Envelope Envelope `json:"envelope"`
 }
 
+// How a message reached its recipient's conversation.
+const (
+	ViaWake = "wake" // it woke an idle agent as a new user turn
+	ViaWait = "wait" // it was the result of the agent's wait tool call CallID
+)
+
 // MessageDelivered: the recipient took the message into its conversation.
+// It carries the whole envelope so that an agent's own events are enough to
+// rebuild its conversation.
 type MessageDelivered struct {
-	ID   string  `json:"id"`
-	From Address `json:"from"`
-	Kind Kind    `json:"kind"`
+	Envelope Envelope `json:"envelope"`
+	Via      string   `json:"via"`
+	CallID   string   `json:"call_id,omitempty"`
 }
 
 // Snapshot records a commit of the agent's worktree on its branch.

@@ -82,8 +82,8 @@ const (
 	VerdictRequestChanges = "request_changes"
 )
 
-// Review is a reviewer's verdict. Commit (what was reviewed) and Round are
-// set by cadre.
+// Review is a reviewer's verdict. Commit (what was reviewed), Round and
+// Merge are set by cadre.
 type Review struct {
 	Agent    Address   `json:"agent"`
 	Verdict  string    `json:"verdict"`
@@ -91,6 +91,7 @@ type Review struct {
 	Comments []Comment `json:"comments,omitempty"`
 	Commit   string    `json:"commit,omitempty"`
 	Round    int       `json:"round,omitempty"`
+	Merge    string    `json:"merge,omitempty"` // what cadre did with an approved commit
 }
 
 // Comment is one review remark, on a line when Line > 0.

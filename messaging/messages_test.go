@@ -205,7 +205,7 @@ func TestEventsGolden(t *testing.T) {
 		ToolResult{CallID: "c1", Name: "apply_patch", Output: "M a", Changed: []string{"a"}, DurationMS: 3},
 		Waiting{From: []Address{coder}, TimeoutMS: 1000},
 		MessageSent{Envelope: env},
-		MessageDelivered{ID: env.ID, From: Root, Kind: KindAssign},
+		MessageDelivered{Envelope: env, Via: ViaWake},
 		Snapshot{Branch: "cadre/r/root-coder_a", Commit: "beef", Files: []string{"a"}},
 		Merged{Agent: coder, Commit: "beef", Into: "cadre/r/result", Result: "f00d"},
 		MergeFailed{Agent: coder, Commit: "beef", Into: "cadre/r/result", Conflicts: []string{"a"}, Error: "conflict"},
