@@ -114,4 +114,5 @@ type RunSummary struct {
 	CostUSD      float64   `json:"cost_usd"`
 	ResultBranch string    `json:"result_branch,omitempty"`
 	Active       bool      `json:"active"` // a supervisor process is running it now
+	Events       uint64    `json:"events"` // seq of its newest journal event
 }

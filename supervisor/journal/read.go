@@ -2,6 +2,7 @@ package journal
 
 import (
 	"cmp"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -179,12 +180,19 @@ func (db *DB) active(s messaging.RunSummary) bool {
 
 func decodeSummary(id string, rb *bolt.Bucket) (messaging.RunSummary, error) {
 	s := messaging.RunSummary{ID: id}
+	if ev := rb.Bucket(bucketEvents); ev != nil {
+		if k, _ := ev.Cursor().Last(); len(k) == 8 {
+			s.Events = binary.BigEndian.Uint64(k)
+		}
+	}
 	raw := rb.Get(keySummary)
 	if raw == nil {
 		return s, nil
 	}
+	events := s.Events
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return s, fmt.Errorf("decode summary of run %s: %w", id, err)
 	}
+	s.Events = events
 	return s, nil
 }

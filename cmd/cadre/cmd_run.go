@@ -1,0 +1,253 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cadre-dev/cadre/actors"
+	"github.com/cadre-dev/cadre/actors/model"
+	"github.com/cadre-dev/cadre/messaging"
+	"github.com/cadre-dev/cadre/sandbox/execpolicy"
+	"github.com/cadre-dev/cadre/supervisor"
+	"github.com/cadre-dev/cadre/ui"
+	"github.com/cadre-dev/cadre/worktree"
+)
+
+// RunOptions are the options of `cadre run` and `cadre exec`.
+type RunOptions struct {
+	IO       IOStreams
+	Getenv   func(string) string
+	JSONL    bool // exec: events as JSON lines on stdout
+	Task     string
+	Repo     string
+	Base     string
+	StateDir string
+
+	BaseURL    string
+	APIKeyEnv  string
+	Model      string
+	WireAPI    string
+	MaxWorking int
+	MaxTurns   int
+	Sandbox    string
+	TestCmd    string
+	Approval   string
+	PolicyFile string
+	NoUI       bool
+	// terminal reports whether the dashboard can open (stdout is a terminal).
+	terminal func() bool
+}
+
+// NewCmdRun builds `cadre run` (progress lines for a person) or, with
+// jsonl, `cadre exec` (JSONL events for a program).
+func NewCmdRun(f *Factory, runF func(context.Context, *RunOptions) error, jsonl bool) *cobra.Command {
+	opts := &RunOptions{IO: f.IO, Getenv: f.Getenv, JSONL: jsonl, terminal: f.IsTerminal}
+	cmd := &cobra.Command{
+		Use:   "run [flags] TASK",
+		Short: "Run a team of agents on a task in a repository",
+		Long: `Run a team on TASK in the repository at --repo: a planner at /root, coders,
+a tester and a reviewer, each in its own worktree and sandbox. Progress is
+printed one line per event; the last line is "result: <repo> <branch>".`,
+		Example: `  cadre run --repo ~/src/app "fix the flaky TestLogin"
+  cadre run --base-url http://127.0.0.1:8080/v1 --wire-api chat --model qwen "add a --json flag"`,
+		Args: cobra.ArbitraryArgs,
+	}
+	if jsonl {
+		cmd.Use = "exec [flags] TASK"
+		cmd.Short = "Run a team non-interactively, printing JSONL events"
+		cmd.Long = `Like run, for programs and CI: every journal event is printed as one JSON
+object per line on stdout; diagnostics go to stderr. Exit status: 0 when the
+run succeeded, 1 when it failed, 2 on bad usage.`
+		cmd.Example = `  cadre exec --repo . "rename Foo to Bar" | jq -c 'select(.type=="merged")'`
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Repo, "repo", ".", "git repository to work on")
+	fl.StringVar(&opts.Base, "base", "", "revision to start from (default HEAD)")
+	fl.StringVar(&opts.BaseURL, "base-url", "", "OpenAI-compatible API base URL (env CADRE_BASE_URL, default https://api.openai.com/v1)")
+	fl.StringVar(&opts.APIKeyEnv, "api-key-env", "", "environment variable holding the API key (env CADRE_API_KEY_ENV, default OPENAI_API_KEY; none is sent if it is empty)")
+	fl.StringVar(&opts.Model, "model", "", "model id (env CADRE_MODEL, default gpt-5-codex)")
+	fl.StringVar(&opts.WireAPI, "wire-api", "", `"responses" or "chat" (env CADRE_WIRE_API, default responses)`)
+	fl.IntVar(&opts.MaxWorking, "max-working", 4, "agents working at once (model turn or command)")
+	fl.IntVar(&opts.MaxTurns, "max-turns", 60, "model turns per agent")
+	fl.StringVar(&opts.Sandbox, "sandbox", "workspace-write", `"workspace-write" confines every command; "off" runs them unconfined`)
+	fl.StringVar(&opts.TestCmd, "test-command", "", "the project's test command (default: detected)")
+	fl.StringVar(&opts.Approval, "approval-policy", "on-request", `when a person is asked before a command runs: "untrusted", "on-request" or "never"`)
+	fl.StringVar(&opts.PolicyFile, "policy", "", "exec-policy rules file (TOML) added to the shipped rules")
+	if !jsonl {
+		fl.BoolVar(&opts.NoUI, "no-ui", false, "print plain progress lines instead of opening the dashboard")
+	}
+	_ = cmd.RegisterFlagCompletionFunc("approval-policy", cobra.FixedCompletions([]string{"untrusted", "on-request", "never"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("wire-api", cobra.FixedCompletions([]string{"responses", "chat"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("sandbox", cobra.FixedCompletions([]string{"workspace-write", "off"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.MarkFlagDirname("repo")
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return usagef("%s needs a TASK (see --help)", c.CommandPath())
+		}
+		opts.Task = strings.Join(args, " ")
+		if runF != nil {
+			return runF(c.Context(), opts)
+		}
+		return runRun(c.Context(), opts)
+	}
+	return cmd
+}
+
+func envOr(getenv func(string) string, flag, env, def string) string {
+	if flag != "" {
+		return flag
+	}
+	if v := getenv(env); v != "" {
+		return v
+	}
+	return def
+}
+
+// spec turns options into a supervisor.RunSpec, or a usage error.
+func (o *RunOptions) spec() (supervisor.RunSpec, error) {
+	wire := envOr(o.Getenv, o.WireAPI, "CADRE_WIRE_API", "responses")
+	if wire != "responses" && wire != "chat" {
+		return supervisor.RunSpec{}, usagef(`--wire-api must be "responses" or "chat", not %q`, wire)
+	}
+	keyEnv := envOr(o.Getenv, o.APIKeyEnv, "CADRE_API_KEY_ENV", "OPENAI_API_KEY")
+	mc := model.Config{
+		BaseURL: envOr(o.Getenv, o.BaseURL, "CADRE_BASE_URL", "https://api.openai.com/v1"),
+		Model:   envOr(o.Getenv, o.Model, "CADRE_MODEL", "gpt-5-codex"),
+		WireAPI: model.WireAPI(wire),
+		APIKey:  o.Getenv(keyEnv),
+	}
+	var sb supervisor.SandboxMode
+	switch o.Sandbox {
+	case "workspace-write", "on", "":
+		sb = supervisor.SandboxOn
+	case "off":
+		sb = supervisor.SandboxOff
+	default:
+		return supervisor.RunSpec{}, usagef(`--sandbox must be "workspace-write" or "off", not %q`, o.Sandbox)
+	}
+	if o.MaxWorking < 1 || o.MaxTurns < 1 {
+		return supervisor.RunSpec{}, usagef("--max-working and --max-turns must be at least 1")
+	}
+	if err := actors.ValidApprovalPolicy(o.Approval); err != nil {
+		return supervisor.RunSpec{}, usagef("--approval-policy: %v", err)
+	}
+	spec := supervisor.RunSpec{
+		Repo: o.Repo, Task: o.Task, Base: o.Base, Model: mc,
+		MaxWorking: o.MaxWorking, MaxTurns: o.MaxTurns, Sandbox: sb,
+		ApprovalPolicy: o.Approval, Interactive: !o.JSONL,
+	}
+	if o.PolicyFile != "" {
+		data, err := os.ReadFile(o.PolicyFile)
+		if err != nil {
+			return supervisor.RunSpec{}, usagef("--policy: %v", err)
+		}
+		custom, err := execpolicy.Parse(data, o.PolicyFile)
+		if err != nil {
+			return supervisor.RunSpec{}, usageError{err}
+		}
+		spec.Rules = execpolicy.Default().Merge(custom)
+	}
+	if o.TestCmd != "" {
+		spec.TestCommand = strings.Fields(o.TestCmd)
+	}
+	return spec, nil
+}
+
+func runRun(ctx context.Context, o *RunOptions) error {
+	spec, err := o.spec()
+	if err != nil {
+		return err
+	}
+	state := o.StateDir
+	if state == "" {
+		if state, err = supervisor.StateDir(); err != nil {
+			return err
+		}
+	}
+	sup, err := supervisor.Open(state, supervisor.Options{})
+	if err != nil {
+		return err
+	}
+	defer sup.Close()
+	r, err := sup.Start(ctx, spec)
+	if err != nil {
+		if errors.Is(err, supervisor.ErrBadRepo) || errors.Is(err, supervisor.ErrNoTask) || errors.Is(err, worktree.ErrNotFound) || errors.Is(err, worktree.ErrNotRepo) {
+			return usageError{err}
+		}
+		return err
+	}
+	apiCtx, stopAPI := context.WithCancel(context.Background())
+	defer stopAPI()
+	go func() {
+		if err := sup.ServeAPI(apiCtx); err != nil {
+			fmt.Fprintln(o.IO.ErrOut, "cadre: warning:", err)
+		}
+	}()
+	if !o.JSONL {
+		fmt.Fprintf(o.IO.Out, "run %s on %s (base %s, result branch %s)\n", r.ID, r.Repo.Root(), short(r.Base), r.Result)
+	}
+	if !o.JSONL && !o.NoUI && o.terminal != nil && o.terminal() {
+		// The dashboard closes with q; the run goes on with progress lines.
+		if err := ui.Run(ctx, localSource{sup: sup}, r.ID, ui.Options{}); err != nil {
+			fmt.Fprintln(o.IO.ErrOut, "cadre: dashboard:", err)
+		}
+	}
+	out := o.IO.Out
+	printed := make(chan error, 1)
+	go func() { printed <- follow(sup, r.ID, o.JSONL, out) }()
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(o.IO.ErrOut, "cadre: interrupted; cancelling the run (merged work stays on the result branch)")
+		r.Cancel()
+	case <-r.Done():
+	}
+	res := r.Wait()
+	if err := <-printed; err != nil {
+		return err
+	}
+	if !o.JSONL {
+		fmt.Fprintf(o.IO.Out, "result: %s %s\n", r.Repo.Root(), res.ResultBranch)
+	}
+	switch {
+	case res.Err != nil:
+		return fmt.Errorf("run %s %s: %w", r.ID, res.Status, res.Err)
+	case res.Status != messaging.StatusSucceeded:
+		return fmt.Errorf("run %s %s", r.ID, res.Status)
+	}
+	return nil
+}
+
+// follow prints a run's events until its run_finished event.
+func follow(sup *supervisor.Supervisor, run string, jsonl bool, w io.Writer) error {
+	sub := sup.Subscribe(run, 0)
+	defer sub.Close()
+	p := newProgress(w)
+	enc := json.NewEncoder(w)
+	for ev := range sub.C {
+		if jsonl {
+			if err := enc.Encode(ev); err != nil {
+				return err
+			}
+		} else {
+			p.print(ev)
+		}
+		if ev.Type == messaging.EvRunFinished {
+			return nil
+		}
+	}
+	return sub.Err()
+}
+
+func short(commit string) string {
+	if len(commit) > 12 {
+		return commit[:12]
+	}
+	return commit
+}

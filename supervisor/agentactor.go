@@ -1,0 +1,162 @@
+package supervisor
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/cadre-dev/cadre/actors"
+	"github.com/cadre-dev/cadre/messaging"
+)
+
+// Messages the actors of a run exchange with the supervisor's goroutines.
+type (
+	deliverMsg struct{ env messaging.Envelope }
+	spawnChild struct {
+		name  string
+		props *actor.Props
+		reply chan spawnReply
+	}
+	spawnReply struct {
+		pid *actor.PID
+		err error
+	}
+	workerPanic struct {
+		value any
+		stack []byte
+	}
+	workerFailed struct{ err error }
+)
+
+// agentStrategy restarts a panicking agent from its journal at most three
+// times a minute, then stops it; its parent then marks it failed.
+func agentStrategy() actor.SupervisorStrategy {
+	return actor.NewOneForOneStrategy(3, time.Minute, func(reason any) actor.Directive {
+		return actor.RestartDirective
+	})
+}
+
+// runActor is the parent of /root; it only spawns it and watches it.
+type runActor struct{ run *Run }
+
+func (a *runActor) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *spawnChild:
+		pid, err := ctx.SpawnNamed(m.props, m.name)
+		m.reply <- spawnReply{pid: pid, err: err}
+	case *actor.Terminated:
+		if a.run != nil {
+			a.run.childTerminated(messaging.Address{}, m.Who)
+		}
+	}
+}
+
+// agentActor hosts one agent: it runs the agent's loop on a goroutine and
+// handles its mailbox. Its state is rebuilt from the journal on every start.
+type agentActor struct {
+	run  *Run
+	addr messaging.Address
+
+	agent  *actors.Agent
+	cancel context.CancelFunc
+	done   chan struct{}
+	closer func()
+}
+
+func (a *agentActor) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		if err := a.start(ctx); err != nil {
+			a.run.agentFailed(a.addr, err)
+			ctx.Stop(ctx.Self())
+		}
+	case *actor.Restarting, *actor.Stopping:
+		a.stopWorker()
+	case *deliverMsg:
+		if a.agent != nil {
+			a.agent.Deliver(m.env)
+		}
+	case *spawnChild:
+		pid, err := ctx.SpawnNamed(m.props, m.name)
+		m.reply <- spawnReply{pid: pid, err: err}
+	case *controlMsg:
+		if a.agent != nil {
+			switch m.action {
+			case messaging.ActionPause:
+				a.agent.Pause()
+			case messaging.ActionResume:
+				a.agent.Resume()
+			case messaging.ActionInterrupt:
+				a.agent.Interrupt()
+			}
+		}
+	case *workerPanic:
+		a.run.warnAgent(a.addr, fmt.Sprintf("agent %s panicked: %v; restarting it from its journal\n%s", a.addr, m.value, m.stack))
+		panic(fmt.Sprintf("agent %s: %v", a.addr, m.value))
+	case *workerFailed:
+		a.run.agentFailed(a.addr, m.err)
+		ctx.Stop(ctx.Self())
+	case *actor.Terminated:
+		a.run.childTerminated(a.addr, m.Who)
+	}
+}
+
+func (a *agentActor) start(ctx actor.Context) error {
+	st, ok := a.run.agent(a.addr)
+	if !ok {
+		return fmt.Errorf("agent %s is not registered", a.addr)
+	}
+	st.pid = ctx.Self()
+	agent, closer, err := a.run.buildAgent(st)
+	if err != nil {
+		return err
+	}
+	var events []messaging.Event
+	if err := a.run.sup.db.AgentEvents(a.run.ID, a.addr, 0, func(ev messaging.Event) error {
+		events = append(events, ev)
+		return nil
+	}); err != nil {
+		closer()
+		return fmt.Errorf("read journal of %s: %w", a.addr, err)
+	}
+	if err := agent.Restore(events); err != nil {
+		closer()
+		return fmt.Errorf("restore %s: %w", a.addr, err)
+	}
+	for _, env := range a.run.pendingFor(a.addr) {
+		if !agent.Delivered(env.ID) {
+			agent.Deliver(env)
+		}
+	}
+	a.agent, a.closer = agent, closer
+	wctx, cancel := context.WithCancel(a.run.ctx)
+	a.cancel, a.done = cancel, make(chan struct{})
+	self, system, done := ctx.Self(), ctx.ActorSystem(), a.done
+	go func() {
+		defer close(done)
+		defer func() {
+			if v := recover(); v != nil {
+				system.Root.Send(self, &workerPanic{value: v, stack: debug.Stack()})
+			}
+		}()
+		if err := agent.Run(wctx); err != nil && wctx.Err() == nil {
+			system.Root.Send(self, &workerFailed{err: err})
+		}
+	}()
+	return nil
+}
+
+func (a *agentActor) stopWorker() {
+	if a.cancel != nil {
+		a.cancel()
+		<-a.done
+		a.cancel = nil
+	}
+	if a.closer != nil {
+		a.closer()
+		a.closer = nil
+	}
+}

@@ -1,0 +1,289 @@
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/cadre-dev/cadre/actors"
+	"github.com/cadre-dev/cadre/actors/model"
+	"github.com/cadre-dev/cadre/messaging"
+	"github.com/cadre-dev/cadre/sandbox"
+)
+
+// ErrAgentExists is returned when spawning an address that is taken.
+var ErrAgentExists = errors.New("agent already exists")
+
+// spawn creates an agent's worktree, journals agent_started and starts its
+// actor as a child of parentPID.
+func (r *Run) spawn(ctx context.Context, parentPID *actor.PID, parent, addr messaging.Address, roleName, task string) (*agentState, error) {
+	role, err := actors.LookupRole(roleName)
+	if err != nil {
+		return nil, fmt.Errorf("spawn %s: %w", addr, err)
+	}
+	r.mu.Lock()
+	if _, ok := r.agents[addr]; ok {
+		r.mu.Unlock()
+		return nil, fmt.Errorf("spawn %s: %w", addr, ErrAgentExists)
+	}
+	if len(r.agents) >= r.Spec.MaxAgents {
+		r.mu.Unlock()
+		return nil, fmt.Errorf("spawn %s: the run already has %d agents, its limit", addr, r.Spec.MaxAgents)
+	}
+	st := &agentState{addr: addr, role: role, parent: parent, task: task, gen: 1}
+	r.agents[addr] = st // reserve the address
+	r.mu.Unlock()
+
+	slug := addr.Slug()
+	wt, err := r.Repo.Add(ctx, worktreeDir(r.sup.state, r.ID, slug), "cadre/"+r.ID+"/"+slug, r.Base)
+	if err != nil {
+		r.forget(addr)
+		return nil, fmt.Errorf("spawn %s: %w", addr, err)
+	}
+	st.wt, st.lastSnap = wt, r.Base
+	st.private = privateDir(r.sup.state, r.ID, slug)
+	if err := os.MkdirAll(st.private, 0o700); err != nil {
+		r.forget(addr)
+		return nil, fmt.Errorf("spawn %s: %w", addr, err)
+	}
+	if _, err := r.record(ctx, addr, st.gen, messaging.AgentStarted{
+		Role: role.Name, Parent: parent, Task: task, Model: r.Spec.Model.Model,
+		Worktree: wt.Path, Branch: wt.Branch, Base: r.Base,
+	}); err != nil {
+		r.forget(addr)
+		return nil, err
+	}
+	props := actor.PropsFromProducer(func() actor.Actor { return &agentActor{run: r, addr: addr} },
+		actor.WithSupervisor(agentStrategy()))
+	reply := make(chan spawnReply, 1)
+	r.sup.system.Root.Send(parentPID, &spawnChild{name: addr.Name(), props: props, reply: reply})
+	select {
+	case rep := <-reply:
+		if rep.err != nil {
+			return nil, fmt.Errorf("spawn actor %s: %w", addr, rep.err)
+		}
+		r.mu.Lock()
+		st.pid = rep.pid
+		r.mu.Unlock()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return st, nil
+}
+
+func (r *Run) forget(addr messaging.Address) {
+	r.mu.Lock()
+	delete(r.agents, addr)
+	r.mu.Unlock()
+}
+
+// buildAgent assembles an agent from its registered state: model client,
+// sandbox runner, tools and host. closer releases what it holds.
+func (r *Run) buildAgent(st *agentState) (*actors.Agent, func(), error) {
+	h := &host{run: r, st: st}
+	mcfg := r.Spec.Model
+	mcfg.OnRetry = func(attempt int, err error, wait time.Duration) {
+		_, _ = r.record(r.ctx, st.addr, st.gen, messaging.ModelRetry{
+			Turn: int(h.turn.Load()), Attempt: attempt, Error: err.Error(), WaitMS: wait.Milliseconds(),
+		})
+	}
+	client, err := r.Spec.NewModel(mcfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("model for %s: %w", st.addr, err)
+	}
+	var runner sandbox.Runner
+	closer := func() {}
+	if needsRunner(st.role) {
+		runner, err = r.newRunner(st)
+		if err != nil {
+			return nil, nil, err
+		}
+		closer = func() { _ = runner.Close() }
+	}
+	cfg := actors.Config{
+		Run: r.ID, Address: st.addr, Role: st.role, ModelName: mcfg.Model, Model: client,
+		Worktree: st.wt.Path, Project: r.project, MaxTurns: r.Spec.MaxTurns,
+		TestCommand: r.testCmd, Host: h, Gate: r.gate,
+	}
+	if runner != nil {
+		cfg.Runner = runner
+	}
+	agent, err := actors.New(cfg)
+	if err != nil {
+		closer()
+		return nil, nil, err
+	}
+	return agent, closer, nil
+}
+
+func needsRunner(role actors.Role) bool {
+	return slices.Contains(role.Tools, actors.ToolShell) || slices.Contains(role.Tools, actors.ToolRunTests)
+}
+
+// newRunner builds the agent's sandbox: confined to its worktree and private
+// area, or unconfined when the user chose --sandbox off.
+func (r *Run) newRunner(st *agentState) (sandbox.Runner, error) {
+	p := sandbox.AgentPolicy(st.wt.Path, st.private, r.Repo.CommonDir())
+	if r.Spec.Sandbox == SandboxOff {
+		p.Mode = sandbox.DangerFullAccess
+	}
+	runner, err := sandbox.New(p)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox for %s: %w (use --sandbox off to run commands unconfined)", st.addr, err)
+	}
+	return runner, nil
+}
+
+// host is what one agent may do outside its conversation; see actors.Host.
+type host struct {
+	run  *Run
+	st   *agentState
+	turn atomic.Int64
+}
+
+func (h *host) Record(ctx context.Context, ps ...messaging.Payload) error {
+	for _, p := range ps {
+		switch v := p.(type) {
+		case messaging.TurnStarted:
+			h.turn.Store(int64(v.Turn))
+		}
+	}
+	if _, err := h.run.record(ctx, h.st.addr, h.st.gen, ps...); err != nil {
+		return err
+	}
+	for _, p := range ps {
+		if d, ok := p.(messaging.MessageDelivered); ok {
+			h.run.delivered(h.st.addr, d.Envelope.ID)
+		}
+	}
+	return nil
+}
+
+func (h *host) Send(ctx context.Context, to messaging.Address, body messaging.Body) (messaging.Envelope, error) {
+	return h.run.send(ctx, h.st, to, body)
+}
+
+func (h *host) Spawn(ctx context.Context, role, name, task string) (messaging.Address, error) {
+	child, err := h.st.addr.Child(name)
+	if err != nil {
+		return messaging.Address{}, err
+	}
+	if _, err := h.run.spawn(ctx, h.st.pid, h.st.addr, child, role, task); err != nil {
+		return messaging.Address{}, err
+	}
+	return child, nil
+}
+
+func (h *host) Snapshot(ctx context.Context) error { return h.run.snapshot(ctx, h.st) }
+
+func (h *host) CheckoutForTest(ctx context.Context, commit string) error {
+	if err := h.run.Repo.Checkout(ctx, h.st.wt, commit); err != nil {
+		return fmt.Errorf("check out %s for the test: %w", short(commit), err)
+	}
+	return nil
+}
+
+func (h *host) FinishRun(ctx context.Context, rep messaging.Report) error {
+	f := &messaging.RunFinished{Status: messaging.StatusSucceeded, Summary: rep.Summary}
+	if rep.Status != "done" {
+		f.Status = messaging.StatusFailed
+		f.Error = fmt.Sprintf("/root reported %s: %s", rep.Status, rep.Summary)
+	}
+	h.run.finish(f)
+	return nil
+}
+
+func (h *host) Acquire(ctx context.Context) (func(), error) { return h.run.acquire(ctx) }
+
+func (h *host) Approve(ctx context.Context, argv []string, reason string) (messaging.ApprovalDecided, error) {
+	return h.run.approve(ctx, h.st, argv, reason)
+}
+
+// pendingFor returns messages sent to addr and not yet delivered.
+func (r *Run) pendingFor(addr messaging.Address) []messaging.Envelope {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]messaging.Envelope(nil), r.pending[addr]...)
+}
+
+func (r *Run) delivered(addr messaging.Address, id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	list := r.pending[addr]
+	for i, e := range list {
+		if e.ID == id {
+			r.pending[addr] = append(list[:i:i], list[i+1:]...)
+			return
+		}
+	}
+}
+
+func (r *Run) warnAgent(addr messaging.Address, text string) {
+	st, _ := r.agent(addr)
+	gen := 0
+	if st != nil {
+		gen = st.gen
+	}
+	_, _ = r.record(r.ctx, addr, gen, messaging.Warning{Text: text})
+}
+
+// agentFailed journals an agent's failure and tells its parent with a
+// failed report; a failed /root fails the run.
+func (r *Run) agentFailed(addr messaging.Address, cause error) {
+	st, ok := r.agent(addr)
+	if !ok {
+		return
+	}
+	r.mu.Lock()
+	if st.failed || st.stopped || r.finished != nil {
+		r.mu.Unlock()
+		return
+	}
+	st.failed = true
+	r.mu.Unlock()
+	ctx := context.Background()
+	_, _ = r.record(ctx, addr, st.gen, messaging.AgentFailed{Error: cause.Error()})
+	if addr.IsRoot() {
+		r.finish(&messaging.RunFinished{Status: messaging.StatusFailed, Error: fmt.Sprintf("/root failed: %v", cause)})
+		return
+	}
+	rep := messaging.Report{Status: "failed", Summary: fmt.Sprintf("%s failed: %v", addr, cause)}
+	if _, err := r.send(ctx, st, st.parent, rep); err != nil {
+		r.warnAgent(addr, fmt.Sprintf("could not tell %s that %s failed: %v", st.parent, addr, err))
+	}
+}
+
+// childTerminated handles an actor that stopped: if the run is not ending
+// and the agent had not failed yet, supervision gave up on it.
+func (r *Run) childTerminated(parent messaging.Address, who *actor.PID) {
+	r.mu.Lock()
+	ending := r.finished != nil
+	var st *agentState
+	for _, a := range r.agents {
+		if a.pid != nil && a.pid.Id == who.Id {
+			st = a
+		}
+	}
+	r.mu.Unlock()
+	if st == nil || ending {
+		return
+	}
+	r.agentFailed(st.addr, errors.New("stopped after repeated panics (restart limit reached)"))
+}
+
+func joinAddrs(as []messaging.Address) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = a.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+var _ = model.WireChat
