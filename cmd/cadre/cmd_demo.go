@@ -21,12 +21,15 @@ type DemoOptions struct {
 	Dir     string
 	WireAPI string
 	Sandbox string
+	UI      bool
+	// terminal reports whether the dashboard can open.
+	terminal func() bool
 }
 
 // NewCmdDemo builds `cadre demo`: a real team fixes a real bug in a sample
 // repository, driven by the scripted model server.
 func NewCmdDemo(f *Factory, runF func(context.Context, *DemoOptions) error) *cobra.Command {
-	opts := &DemoOptions{IO: f.IO, Getenv: f.Getenv}
+	opts := &DemoOptions{IO: f.IO, Getenv: f.Getenv, terminal: f.IsTerminal}
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Watch a real team fix a real bug, driven by the scripted model server",
@@ -48,6 +51,7 @@ commands, git worktrees, commits and merges. The last line is
 	cmd.Flags().StringVar(&opts.Dir, "dir", "", "directory to create the demo in (default: a new temporary directory)")
 	cmd.Flags().StringVar(&opts.WireAPI, "wire-api", "responses", `wire API the agents speak to the scripted server: "responses" or "chat"`)
 	cmd.Flags().StringVar(&opts.Sandbox, "sandbox", "workspace-write", `"workspace-write" or "off"`)
+	cmd.Flags().BoolVar(&opts.UI, "ui", false, "watch the team in the dashboard (q closes it; the run goes on)")
 	return cmd
 }
 
@@ -94,6 +98,7 @@ func runDemo(ctx context.Context, o *DemoOptions) error {
 		Task: demo.Task, Repo: repo, StateDir: filepath.Join(dir, "state"),
 		BaseURL: baseURL, APIKeyEnv: "CADRE_DEMO_NO_KEY", Model: "cadre-scripted", WireAPI: o.WireAPI,
 		MaxWorking: 4, MaxTurns: 20, Sandbox: o.Sandbox, Approval: actors.ApprovalOnRequest,
+		NoUI: !o.UI, terminal: o.terminal,
 	}
 	return runRun(ctx, ro)
 }
