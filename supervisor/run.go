@@ -287,6 +287,9 @@ func (r *Run) finishWhenDone() {
 	f := *r.finished
 	r.mu.Unlock()
 	r.removeWorktrees(ctx)
+	for _, st := range r.liveAgents() {
+		_, _ = r.record(ctx, st.addr, st.gen, messaging.AgentFinished{Summary: "the run " + f.Status})
+	}
 	if f.Status != messaging.StatusFailed || f.ResultCommit == "" {
 		if c, err := r.Repo.ResolveCommit(ctx, r.Result); err == nil {
 			f.ResultCommit = c
@@ -305,6 +308,20 @@ func (r *Run) finishWhenDone() {
 	delete(r.sup.runs, r.ID)
 	r.sup.mu.Unlock()
 	close(r.done)
+}
+
+// liveAgents are the agents that did not fail, in address order.
+func (r *Run) liveAgents() []*agentState {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []*agentState
+	for _, st := range r.agents {
+		if !st.failed {
+			out = append(out, st)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].addr.String() < out[j].addr.String() })
+	return out
 }
 
 // removeWorktrees removes every agent's worktree; branches stay.

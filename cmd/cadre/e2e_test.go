@@ -18,12 +18,14 @@ import (
 	"github.com/cadre-dev/cadre/actors/model/scripted"
 	"github.com/cadre-dev/cadre/examples/demo"
 	"github.com/cadre-dev/cadre/messaging"
+	"github.com/cadre-dev/cadre/sandbox"
 )
 
 // cadreBin is the real binary, built once by TestMain.
 var cadreBin string
 
 func TestMain(m *testing.M) {
+	sandbox.HelperMain() // tests run agents in-process: this binary is their sandbox helper
 	dir, err := os.MkdirTemp("", "cadre-e2e-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -25,6 +25,7 @@ func (s localSource) Events(ctx context.Context, run string, after uint64) (<-ch
 	out := make(chan messaging.Event, 256)
 	errc := make(chan error, 1)
 	go func() {
+		defer close(errc)
 		defer close(out)
 		sub := s.sup.Subscribe(run, after)
 		defer sub.Close()

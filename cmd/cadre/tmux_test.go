@@ -3,7 +3,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -35,7 +34,8 @@ func TestTmuxDashboard(t *testing.T) {
 	}
 	tm := startTmux(t, tmuxPath)
 
-	dir := filepath.Join(t.TempDir(), "demo")
+	// A short path keeps the header's repo and branch within 160 columns.
+	dir := filepath.Join(tm.priv, "d")
 	tm.sendLine(fmt.Sprintf("%s demo --ui --dir %s; echo EXIT=$?", shQuote(cadreBin), shQuote(dir)))
 
 	// 1. The agent tree: every address with its role.
@@ -67,7 +67,7 @@ func TestTmuxDashboard(t *testing.T) {
 		return header.MatchString(s)
 	})
 	runID := header.FindStringSubmatch(screen)[1]
-	for _, want := range []string{" agents (5) ", "main → cadre/" + runID + "/result", "q quit"} {
+	for _, want := range []string{"\ntask Fix the two bugs", "main → cadre/" + runID, " agents (5) ", "q quit"} {
 		if !strings.Contains(screen, want) {
 			t.Errorf("finished screen lacks %q:\n%s", want, screen)
 		}
@@ -86,7 +86,7 @@ func TestTmuxDashboard(t *testing.T) {
 	// result line last, and exits 0.
 	tm.sendKeys("q")
 	exitRe := regexp.MustCompile(`(?m)^EXIT=(\d+)$`)
-	tm.waitFor(t, "cadre to exit after q", time.Now().Add(time.Minute), func(string) bool {
+	tm.waitFor(t, "cadre to exit after q (an EXIT= line)", time.Now().Add(time.Minute), func(string) bool {
 		return exitRe.MatchString(tm.history(t))
 	})
 	all := tm.history(t)
@@ -117,18 +117,19 @@ func TestTmuxDashboard(t *testing.T) {
 // tmuxPane is one pane of a private tmux server, 160x45, running sh.
 type tmuxPane struct {
 	bin, sock string
+	priv      string        // a short private directory, removed at the end
 	chunks    chan struct{} // a chunk of pane output arrived
 }
 
 func startTmux(t *testing.T, bin string) *tmuxPane {
 	t.Helper()
 	// A short private directory: unix socket paths are limited in length.
-	priv, err := os.MkdirTemp("", "cadre-tmux-")
+	priv, err := os.MkdirTemp("", "ct")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(priv) })
-	tm := &tmuxPane{bin: bin, sock: filepath.Join(priv, "sock"), chunks: make(chan struct{}, 1)}
+	tm := &tmuxPane{bin: bin, priv: priv, sock: filepath.Join(priv, "sock"), chunks: make(chan struct{}, 1)}
 
 	conf := filepath.Join(priv, "tmux.conf")
 	if err := os.WriteFile(conf, []byte("set -g status off\nset -g history-limit 100000\n"), 0o644); err != nil {
@@ -236,7 +237,7 @@ func saveScreen(t *testing.T, screen string) {
 		return
 	}
 	path := filepath.Join("..", "..", "docs", "dashboard.txt")
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(path, []byte(screen), 0o644); err != nil {
