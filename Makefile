@@ -22,6 +22,11 @@ test: build
 demo: build
 	./$(BIN) demo
 
+# Kill the demo team's cadre process at 20+ random points (SIGKILL), resume
+# after each, and check the result equals an uninterrupted run's.
+chaos: build
+	CADRE_CHAOS_KILLS=$${CADRE_CHAOS_KILLS:-24} $(GO) test -count=1 -run TestChaosKillAndResume -v ./cmd/cadre
+
 bench: build
 	$(GO) run ./bench
 

@@ -83,6 +83,7 @@ type Agent struct {
 	testQueue   []messaging.Envelope            // test requests not yet answered
 	pendingCall []messaging.ToolCall            // calls of the last turn without a result (after a crash)
 	waitBuf     map[string][]messaging.Envelope // messages a wait call took before its result was recorded
+	sentBy      map[string]string               // tool call id → id of a message it sent
 
 	mu         sync.Mutex
 	inbox      []messaging.Envelope
@@ -92,9 +93,10 @@ type Agent struct {
 }
 
 type handler struct {
-	spec     tools.Spec
-	readOnly bool
-	run      func(ctx context.Context, callID string, args json.RawMessage) (tools.Result, error)
+	spec      tools.Spec
+	readOnly  bool
+	retrySafe bool // may run again after a restart cut it off
+	run       func(ctx context.Context, callID string, args json.RawMessage) (tools.Result, error)
 }
 
 // New builds an agent; it starts idle, waiting for its first message.
@@ -324,7 +326,7 @@ func (a *Agent) call(ctx context.Context, c messaging.ToolCall) (tools.Result, e
 		return tools.Result{}, err
 	}
 	start := time.Now()
-	res, runErr := a.dispatch(ctx, c)
+	res, runErr := a.dispatch(WithCallID(ctx, c.ID), c)
 	if ctx.Err() != nil {
 		return tools.Result{}, ctx.Err()
 	}

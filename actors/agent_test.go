@@ -17,6 +17,8 @@ import (
 
 // fakeModel plays turns in order and records every request.
 type fakeModel struct {
+	block   bool          // past the last turn, wait for ctx instead of failing
+	blocked chan struct{} // closed when it starts waiting
 	mu    sync.Mutex
 	turns []model.Turn
 	reqs  []model.Request
@@ -27,6 +29,16 @@ func (m *fakeModel) Turn(ctx context.Context, req model.Request) (model.Turn, er
 	defer m.mu.Unlock()
 	m.reqs = append(m.reqs, req)
 	if len(m.reqs) > len(m.turns) {
+		if m.block {
+			if m.blocked != nil {
+				close(m.blocked)
+				m.blocked = nil
+			}
+			m.mu.Unlock()
+			<-ctx.Done()
+			m.mu.Lock()
+			return model.Turn{}, ctx.Err()
+		}
 		return model.Turn{}, fmt.Errorf("fake model: no turn %d", len(m.reqs)-1)
 	}
 	t := m.turns[len(m.reqs)-1]
@@ -292,21 +304,21 @@ func TestRestoreRebuildsConversationAndAnswersInterruptedCalls(t *testing.T) {
 	m := &fakeModel{turns: []model.Turn{
 		calls(call("c1", "read_file", `{"path":"a.go"}`)),
 		calls(call("c2", "read_file", `{"path":"a.go"}`), call("c3", "apply_patch", mustJSON(map[string]string{"patch": patch}))),
-	}}
+	}, block: true, blocked: make(chan struct{})}
 	h := newHost("/root/coder_a")
 	a, wt := newCoder(t, m, h)
+	blocked := m.blocked
 	a.Deliver(assign("restore me"))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
 	// Stop as soon as the second model turn is recorded: its calls have no
 	// results in the journal, as after a crash.
-	for n := 0; n < 2; n++ {
-		select {
-		case <-h.turns:
-		case err := <-done:
-			t.Fatalf("agent ended early: %v", err)
-		}
+	// The agent has run both turns' calls once it asks for a third turn.
+	select {
+	case <-blocked:
+	case err := <-done:
+		t.Fatalf("agent ended early: %v", err)
 	}
 	cancel()
 	<-done
@@ -338,7 +350,7 @@ func TestRestoreRebuildsConversationAndAnswersInterruptedCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := h2.results()
-	if len(res) != 2 || res[0].CallID != "c2" || res[0].IsError || res[1].CallID != "c3" || !strings.Contains(res[1].Output, "interrupted") {
+	if len(res) != 2 || res[0].CallID != "c2" || res[0].IsError || res[1].CallID != "c3" || !strings.Contains(res[1].Output, "applied before the restart") {
 		t.Fatalf("pending calls answered as %+v", res)
 	}
 	// The resumed model sees the whole conversation: task, turn 1, its

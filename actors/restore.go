@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"encoding/json"
 	"context"
 	"fmt"
 
@@ -43,6 +44,20 @@ func (a *Agent) Restore(events []messaging.Event) error {
 			a.applyToolResult(tr)
 		case messaging.EvAgentIdle:
 			a.idle = true
+		case messaging.EvMessageSent:
+			var m messaging.MessageSent
+			if err := ev.Decode(&m); err != nil {
+				return err
+			}
+			if m.CallID != "" {
+				if a.sentBy == nil {
+					a.sentBy = map[string]string{}
+				}
+				a.sentBy[m.CallID] = m.Envelope.ID
+				if m.Envelope.Kind == messaging.KindTestReport && len(a.testQueue) > 0 {
+					a.testQueue = a.testQueue[1:]
+				}
+			}
 		}
 	}
 	return nil
@@ -116,25 +131,60 @@ func (a *Agent) applyToolResult(tr messaging.ToolResult) {
 }
 
 // finishPendingCalls answers the tool calls of the last turn that have no
-// result because the agent stopped while they ran: read-only ones run
-// again; for the others the model is told the call was interrupted.
+// result because the agent stopped while they ran. A call whose message is
+// in the journal had its effect; read-only calls, apply_patch (atomic: it
+// applied wholly or not at all), spawn_agent (idempotent) and calls that
+// send a message run again; for shell the model is told the call was
+// interrupted, since its effect is unknown.
 func (a *Agent) finishPendingCalls(ctx context.Context) error {
 	pending := append([]messaging.ToolCall(nil), a.pendingCall...)
 	for _, c := range pending {
-		if h, ok := a.tools[c.Name]; ok && h.readOnly {
-			if _, err := a.call(ctx, c); err != nil {
-				return fmt.Errorf("re-run %s after restart: %w", c.Name, err)
+		if id, ok := a.sentBy[c.ID]; ok {
+			if err := a.recordRestored(ctx, c, false, "done before cadre restarted: sent "+id); err != nil {
+				return err
 			}
 			continue
 		}
-		tr := messaging.ToolResult{
-			CallID: c.ID, Name: c.Name, IsError: true,
-			Output: "error: interrupted: cadre stopped while this call ran, so its effect is unknown; check the worktree before trying again",
+		h, known := a.tools[c.Name]
+		if known && c.Name == "apply_patch" {
+			res, err := h.run(ctx, c.ID, json.RawMessage(c.Arguments))
+			if err != nil {
+				out := "error: cadre restarted during this call and the patch no longer applies, most likely because it was applied before the restart; read the files to check. " + err.Error()
+				if err := a.recordRestored(ctx, c, true, out); err != nil {
+					return err
+				}
+				continue
+			}
+			tr := messaging.ToolResult{CallID: c.ID, Name: c.Name, Output: res.Output, Changed: res.Changed}
+			if err := a.cfg.Host.Record(ctx, tr); err != nil {
+				return err
+			}
+			a.applyToolResult(tr)
+			if err := a.cfg.Host.Snapshot(ctx); err != nil {
+				return err
+			}
+			continue
 		}
-		if err := a.cfg.Host.Record(ctx, tr); err != nil {
+		if known && (h.readOnly || h.retrySafe) {
+			res, err := a.call(ctx, c)
+			if err != nil {
+				return fmt.Errorf("re-run %s after restart: %w", c.Name, err)
+			}
+			_ = res
+			continue
+		}
+		if err := a.recordRestored(ctx, c, true, "error: interrupted: cadre stopped while this call ran, so its effect is unknown; check the worktree before trying again"); err != nil {
 			return err
 		}
-		a.applyToolResult(tr)
 	}
+	return nil
+}
+
+func (a *Agent) recordRestored(ctx context.Context, c messaging.ToolCall, isErr bool, out string) error {
+	tr := messaging.ToolResult{CallID: c.ID, Name: c.Name, IsError: isErr, Output: out}
+	if err := a.cfg.Host.Record(ctx, tr); err != nil {
+		return err
+	}
+	a.applyToolResult(tr)
 	return nil
 }

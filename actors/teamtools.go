@@ -62,7 +62,7 @@ func (a *Agent) buildTools() error {
 		var h handler
 		if t, ok := files[name]; ok {
 			t := t
-			h = handler{spec: t.Spec(), readOnly: t.ReadOnly(), run: func(ctx context.Context, _ string, args json.RawMessage) (tools.Result, error) {
+			h = handler{spec: t.Spec(), readOnly: t.ReadOnly(), retrySafe: name == "apply_patch", run: func(ctx context.Context, _ string, args json.RawMessage) (tools.Result, error) {
 				return t.Run(ctx, args)
 			}}
 		} else if s, ok := teamSchemas[name]; ok {
@@ -70,6 +70,9 @@ func (a *Agent) buildTools() error {
 			h = handler{spec: tools.Spec{Name: name, Description: desc, Parameters: params}}
 			switch name {
 			case ToolSpawnAgent:
+				// Spawning the same child again returns it; its assign is
+				// sent once (see sentBy).
+				h.retrySafe = true
 				h.run = a.validated(s, a.spawnAgent)
 			case ToolWait:
 				h.readOnly = true
@@ -77,12 +80,13 @@ func (a *Agent) buildTools() error {
 			case ToolShell:
 				h.run = a.validated(s, a.shell)
 			case ToolRunTests:
+				h.retrySafe = true // its report is sent once: see sentBy
 				h.run = a.validated(s, a.runTests)
 			}
 		} else if s, err := messaging.SchemaOf(messaging.Kind(name)); err == nil {
 			kind := messaging.Kind(name)
 			desc, params := splitDescription(s)
-			h = handler{spec: tools.Spec{Name: name, Description: desc, Parameters: params},
+			h = handler{spec: tools.Spec{Name: name, Description: desc, Parameters: params}, retrySafe: true,
 				run: func(ctx context.Context, _ string, args json.RawMessage) (tools.Result, error) {
 					return a.sendKind(ctx, kind, args)
 				}}

@@ -199,6 +199,9 @@ type Waiting struct {
 // MessageSent records a message accepted for delivery.
 type MessageSent struct {
 	Envelope Envelope `json:"envelope"`
+	// CallID is the sender's tool call that sent it, so a restarted sender
+	// knows the call had its effect.
+	CallID string `json:"call_id,omitempty"`
 }
 
 // How a message reached its recipient's conversation.

@@ -109,7 +109,9 @@ func (a *agentActor) start(ctx actor.Context) error {
 	if !ok {
 		return fmt.Errorf("agent %s is not registered", a.addr)
 	}
-	st.pid = ctx.Self()
+	a.run.mu.Lock()
+	st.pid = ctx.Self() // from now on messages come through the mailbox too
+	a.run.mu.Unlock()
 	agent, closer, err := a.run.buildAgent(st)
 	if err != nil {
 		return err

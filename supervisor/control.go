@@ -99,10 +99,7 @@ func (r *Run) userMessage(ctx context.Context, to messaging.Address, text string
 	if _, err := r.record(ctx, user, 0, messaging.MessageSent{Envelope: env}); err != nil {
 		return err
 	}
-	r.mu.Lock()
-	r.pending[to] = append(r.pending[to], env)
-	r.mu.Unlock()
-	r.tell(st, &deliverMsg{env: env})
+	r.post(st, env)
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/cadre-dev/cadre/actors"
 	"github.com/cadre-dev/cadre/messaging"
 	"github.com/cadre-dev/cadre/worktree"
 )
@@ -96,22 +97,31 @@ func (r *Run) send(ctx context.Context, from *agentState, to messaging.Address, 
 // deliver journals message_sent and hands the envelope to the recipient.
 func (r *Run) deliver(ctx context.Context, from *agentState, to messaging.Address, body messaging.Body) (messaging.Envelope, error) {
 	st, ok := r.agent(to)
-	if !ok || st.failed || st.pid == nil {
+	if !ok || st.failed {
 		return messaging.Envelope{}, fmt.Errorf("%s to %s: %w (agents: %s)", body.Kind(), to, ErrNoRecipient, joinAddrs(r.Agents()))
 	}
 	env, err := messaging.NewEnvelope(r.ID, from.addr, to, st.gen, r.nextSeq(from.addr), r.sup.now(), body)
 	if err != nil {
 		return env, err
 	}
-	if _, err := r.record(ctx, from.addr, from.gen, messaging.MessageSent{Envelope: env}); err != nil {
+	if _, err := r.record(ctx, from.addr, from.gen, messaging.MessageSent{Envelope: env, CallID: actors.CallID(ctx)}); err != nil {
 		return env, err
 	}
+	r.post(st, env)
+	return env, nil
+}
+
+// post queues env for its recipient and hands it to the recipient's actor.
+// An actor not started yet (a resume starts parents first) takes its queue
+// when it starts.
+func (r *Run) post(st *agentState, env messaging.Envelope) {
 	r.mu.Lock()
-	r.pending[to] = append(r.pending[to], env)
+	r.pending[st.addr] = append(r.pending[st.addr], env)
 	pid := st.pid
 	r.mu.Unlock()
-	r.sup.system.Root.Send(pid, &deliverMsg{env: env})
-	return env, nil
+	if pid != nil {
+		r.sup.system.Root.Send(pid, &deliverMsg{env: env})
+	}
 }
 
 // head is an agent's last snapshot commit.

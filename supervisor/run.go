@@ -78,16 +78,17 @@ type Run struct {
 	pid       *actor.PID
 	done      chan struct{}
 
-	mu       sync.Mutex
-	agents   map[messaging.Address]*agentState
-	seq      map[messaging.Address]uint64 // messages sent per address
-	pending  map[messaging.Address][]messaging.Envelope
-	reviews  map[messaging.Address]reviewState
-	finished *messaging.RunFinished
-	finishCh chan struct{}
-	outcome  Outcome
-	warnings []string
-	gate     *actors.Gate
+	mu        sync.Mutex
+	agents    map[messaging.Address]*agentState
+	seq       map[messaging.Address]uint64 // messages sent per address
+	pending   map[messaging.Address][]messaging.Envelope
+	reviews   map[messaging.Address]reviewState
+	finished  *messaging.RunFinished
+	suspended bool
+	finishCh  chan struct{}
+	outcome   Outcome
+	warnings  []string
+	gate      *actors.Gate
 
 	approvalSeq int
 	approvals   map[string]*pendingApproval
@@ -122,6 +123,30 @@ type reviewState struct {
 	rounds    int
 }
 
+// newRun builds the in-memory state of a run (started or resumed).
+func (s *Supervisor) newRun(id string, repo *worktree.Repo, spec RunSpec, base string) (*Run, error) {
+	defaults(&spec)
+	r := &Run{
+		ID: id, Repo: repo, Spec: spec, Base: base, Result: "cadre/" + id + "/result",
+		sup: s, slots: make(chan struct{}, spec.MaxWorking), done: make(chan struct{}), finishCh: make(chan struct{}),
+		agents: map[messaging.Address]*agentState{}, seq: map[messaging.Address]uint64{},
+		pending: map[messaging.Address][]messaging.Envelope{}, reviews: map[messaging.Address]reviewState{},
+		approvals: map[string]*pendingApproval{},
+	}
+	var err error
+	if r.gate, err = actors.NewGate(spec.Rules, spec.ApprovalPolicy); err != nil {
+		return nil, err
+	}
+	r.testCmd = spec.TestCommand
+	if len(r.testCmd) == 0 {
+		r.testCmd = DetectTestCommand(repo.Root())
+	}
+	if b, err := os.ReadFile(filepath.Join(repo.Root(), "AGENTS.md")); err == nil {
+		r.project = string(b)
+	}
+	return r, nil
+}
+
 // Start validates the repository, journals the run and spawns its lead.
 // It returns once /root is running; Wait blocks until the run ends.
 func (s *Supervisor) Start(ctx context.Context, spec RunSpec) (*Run, error) {
@@ -146,27 +171,15 @@ func (s *Supervisor) Start(ctx context.Context, spec RunSpec) (*Run, error) {
 	}
 	_, baseBranch, _ := repo.Head(ctx)
 	id := messaging.NewRunID(s.now())
-	r := &Run{
-		ID: id, Repo: repo, Spec: spec, Base: base, Result: "cadre/" + id + "/result",
-		sup: s, slots: make(chan struct{}, spec.MaxWorking), done: make(chan struct{}), finishCh: make(chan struct{}),
-		agents: map[messaging.Address]*agentState{}, seq: map[messaging.Address]uint64{},
-		pending: map[messaging.Address][]messaging.Envelope{}, reviews: map[messaging.Address]reviewState{},
-		approvals: map[string]*pendingApproval{},
-	}
-	if r.gate, err = actors.NewGate(spec.Rules, spec.ApprovalPolicy); err != nil {
+	r, err := s.newRun(id, repo, spec, base)
+	if err != nil {
 		return nil, err
-	}
-	r.testCmd = spec.TestCommand
-	if len(r.testCmd) == 0 {
-		r.testCmd = DetectTestCommand(repo.Root())
-	}
-	if b, err := os.ReadFile(filepath.Join(repo.Root(), "AGENTS.md")); err == nil {
-		r.project = string(b)
 	}
 	if err := s.db.SetOwnerRun(id); err != nil {
 		return nil, err
 	}
 	r.ctx, r.cancelCtx = context.WithCancel(context.Background())
+	spec = r.Spec
 	if _, err := r.record(ctx, messaging.Address{}, 0, messaging.RunStarted{
 		Task: spec.Task, Repo: repo.Root(), BaseBranch: baseBranch, BaseCommit: base,
 		ResultBranch: r.Result, Team: "default", Version: messaging.Version,
@@ -267,6 +280,23 @@ func (r *Run) Cancel() {
 	r.finish(&messaging.RunFinished{Status: messaging.StatusCancelled, Summary: "cancelled"})
 }
 
+// Suspend stops the run's agents without ending the run: nothing more is
+// journaled, worktrees stay, and the run can be resumed (cadre resume),
+// exactly as after a crash. It returns once every actor has stopped.
+func (r *Run) Suspend() {
+	r.mu.Lock()
+	if r.finished != nil {
+		r.mu.Unlock()
+		<-r.done
+		return
+	}
+	r.finished = &messaging.RunFinished{Status: StatusInterrupted}
+	r.suspended = true
+	r.mu.Unlock()
+	close(r.finishCh)
+	<-r.done
+}
+
 // finish sets how the run ends; the first call wins.
 func (r *Run) finish(f *messaging.RunFinished) {
 	r.mu.Lock()
@@ -285,7 +315,16 @@ func (r *Run) finishWhenDone() {
 	_ = r.sup.system.Root.StopFuture(r.pid).Wait()
 	r.mu.Lock()
 	f := *r.finished
+	suspended := r.suspended
 	r.mu.Unlock()
+	if suspended {
+		r.outcome = Outcome{Status: StatusInterrupted, ResultBranch: r.Result}
+		r.sup.mu.Lock()
+		delete(r.sup.runs, r.ID)
+		r.sup.mu.Unlock()
+		close(r.done)
+		return
+	}
 	r.removeWorktrees(ctx)
 	for _, st := range r.liveAgents() {
 		_, _ = r.record(ctx, st.addr, st.gen, messaging.AgentFinished{Summary: "the run " + f.Status})

@@ -29,8 +29,11 @@ func (r *Run) spawn(ctx context.Context, parentPID *actor.PID, parent, addr mess
 		return nil, fmt.Errorf("spawn %s: %w", addr, err)
 	}
 	r.mu.Lock()
-	if _, ok := r.agents[addr]; ok {
+	if old, ok := r.agents[addr]; ok {
 		r.mu.Unlock()
+		if old.role.Name == role.Name && old.task == task && old.parent == parent && !old.failed {
+			return old, nil // the same spawn again: a call cut off by a restart
+		}
 		return nil, fmt.Errorf("spawn %s: %w", addr, ErrAgentExists)
 	}
 	if len(r.agents) >= r.Spec.MaxAgents {
@@ -60,6 +63,15 @@ func (r *Run) spawn(ctx context.Context, parentPID *actor.PID, parent, addr mess
 		r.forget(addr)
 		return nil, err
 	}
+	if err := r.startActor(ctx, parentPID, st); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// startActor starts the actor of a registered agent as a child of parentPID.
+func (r *Run) startActor(ctx context.Context, parentPID *actor.PID, st *agentState) error {
+	addr := st.addr
 	props := actor.PropsFromProducer(func() actor.Actor { return &agentActor{run: r, addr: addr} },
 		actor.WithSupervisor(agentStrategy()))
 	reply := make(chan spawnReply, 1)
@@ -67,15 +79,15 @@ func (r *Run) spawn(ctx context.Context, parentPID *actor.PID, parent, addr mess
 	select {
 	case rep := <-reply:
 		if rep.err != nil {
-			return nil, fmt.Errorf("spawn actor %s: %w", addr, rep.err)
+			return fmt.Errorf("spawn actor %s: %w", addr, rep.err)
 		}
 		r.mu.Lock()
 		st.pid = rep.pid
 		r.mu.Unlock()
+		return nil
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return ctx.Err()
 	}
-	return st, nil
 }
 
 func (r *Run) forget(addr messaging.Address) {

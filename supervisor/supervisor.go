@@ -46,6 +46,11 @@ func Open(state string, opts Options) (*Supervisor, error) {
 	if err != nil {
 		return nil, err
 	}
+	s0 := &Supervisor{state: state, db: db}
+	if err := s0.markInterrupted(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return quiet }))
 	return &Supervisor{state: state, db: db, system: system, now: time.Now, runs: map[string]*Run{}}, nil

@@ -134,7 +134,9 @@ func NewCmdShow(f *Factory) *cobra.Command {
 				}
 				snap := m.Snapshot()
 				now := time.Now()
-				fmt.Fprintln(o.IO.Out, ui.HeaderText(snap, now))
+				for _, line := range strings.Split(ui.HeaderText(snap, now), "\n") {
+					fmt.Fprintln(o.IO.Out, stripTags([]string{line})[0])
+				}
 				tw := tabwriter.NewWriter(o.IO.Out, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, strings.Join(ui.TreeColumns, "\t"))
 				for _, row := range ui.TreeRows(snap.Agents, "", now) {

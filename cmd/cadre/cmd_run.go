@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,6 +17,7 @@ import (
 	"github.com/cadre-dev/cadre/messaging"
 	"github.com/cadre-dev/cadre/sandbox/execpolicy"
 	"github.com/cadre-dev/cadre/supervisor"
+	"github.com/cadre-dev/cadre/supervisor/journal"
 	"github.com/cadre-dev/cadre/ui"
 	"github.com/cadre-dev/cadre/worktree"
 )
@@ -43,6 +45,8 @@ type RunOptions struct {
 	NoUI       bool
 	// terminal reports whether the dashboard can open (stdout is a terminal).
 	terminal func() bool
+	// after: print events after this seq (a resumed run's new events).
+	after uint64
 }
 
 // NewCmdRun builds `cadre run` (progress lines for a person) or, with
@@ -50,6 +54,7 @@ type RunOptions struct {
 func NewCmdRun(f *Factory, runF func(context.Context, *RunOptions) error, jsonl bool) *cobra.Command {
 	opts := &RunOptions{IO: f.IO, Getenv: f.Getenv, JSONL: jsonl, terminal: f.IsTerminal}
 	cmd := &cobra.Command{
+		Annotations: map[string]string{},
 		Use:   "run [flags] TASK",
 		Short: "Run a team of agents on a task in a repository",
 		Long: `Run a team on TASK in the repository at --repo: a planner at /root, coders,
@@ -87,6 +92,7 @@ run succeeded, 1 when it failed, 2 on bad usage.`
 	_ = cmd.RegisterFlagCompletionFunc("wire-api", cobra.FixedCompletions([]string{"responses", "chat"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("sandbox", cobra.FixedCompletions([]string{"workspace-write", "off"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.MarkFlagDirname("repo")
+	runOptions[cmd] = opts
 	cmd.RunE = func(c *cobra.Command, args []string) error {
 		if len(args) == 0 {
 			return usagef("%s needs a TASK (see --help)", c.CommandPath())
@@ -99,6 +105,12 @@ run succeeded, 1 when it failed, 2 on bad usage.`
 	}
 	return cmd
 }
+
+// runOptions maps a run command to its options, so resume can share run's
+// flag set.
+var runOptions = map[*cobra.Command]*RunOptions{}
+
+func runOptionsOf(cmd *cobra.Command) *RunOptions { return runOptions[cmd] }
 
 func envOr(getenv func(string) string, flag, env, def string) string {
 	if flag != "" {
@@ -165,7 +177,29 @@ func runRun(ctx context.Context, o *RunOptions) error {
 	if err != nil {
 		return err
 	}
+	return supervise(ctx, o, func(sup *supervisor.Supervisor) (*supervisor.Run, error) {
+		if !o.JSONL {
+			if root, err := filepath.Abs(o.Repo); err == nil {
+				if top, err := worktree.Open(ctx, root); err == nil {
+					root = top.Root()
+				}
+				if runs, err := sup.Interrupted(root); err == nil {
+					for _, r := range runs {
+						fmt.Fprintf(o.IO.ErrOut, "cadre: run %s on this repository was interrupted (%q); resume it with: cadre resume %s\n", r.ID, oneLine(r.Task, 50), r.ID)
+					}
+				}
+			}
+		}
+		return sup.Start(ctx, spec)
+	})
+}
+
+// supervise opens the state, starts (or resumes) a run with start, serves
+// the local API, shows the run (dashboard, progress lines or JSONL) and
+// returns how it ended.
+func supervise(ctx context.Context, o *RunOptions, start func(*supervisor.Supervisor) (*supervisor.Run, error)) error {
 	state := o.StateDir
+	var err error
 	if state == "" {
 		if state, err = supervisor.StateDir(); err != nil {
 			return err
@@ -176,9 +210,10 @@ func runRun(ctx context.Context, o *RunOptions) error {
 		return err
 	}
 	defer sup.Close()
-	r, err := sup.Start(ctx, spec)
+	r, err := start(sup)
 	if err != nil {
-		if errors.Is(err, supervisor.ErrBadRepo) || errors.Is(err, supervisor.ErrNoTask) || errors.Is(err, worktree.ErrNotFound) || errors.Is(err, worktree.ErrNotRepo) {
+		if errors.Is(err, supervisor.ErrBadRepo) || errors.Is(err, supervisor.ErrNoTask) || errors.Is(err, worktree.ErrNotFound) ||
+			errors.Is(err, worktree.ErrNotRepo) || errors.Is(err, supervisor.ErrFinished) || errors.Is(err, journal.ErrNoRun) {
 			return usageError{err}
 		}
 		return err
@@ -201,11 +236,11 @@ func runRun(ctx context.Context, o *RunOptions) error {
 	}
 	out := o.IO.Out
 	printed := make(chan error, 1)
-	go func() { printed <- follow(sup, r.ID, o.JSONL, out) }()
+	go func() { printed <- follow(sup, r.ID, o.after, o.JSONL, out) }()
 	select {
 	case <-ctx.Done():
-		fmt.Fprintln(o.IO.ErrOut, "cadre: interrupted; cancelling the run (merged work stays on the result branch)")
-		r.Cancel()
+		r.Suspend()
+		return fmt.Errorf("run %s interrupted; its agents, messages and worktrees are kept: resume it with: cadre resume %s (or end it: cadre resume then cadre cancel)", r.ID, r.ID)
 	case <-r.Done():
 	}
 	res := r.Wait()
@@ -225,8 +260,8 @@ func runRun(ctx context.Context, o *RunOptions) error {
 }
 
 // follow prints a run's events until its run_finished event.
-func follow(sup *supervisor.Supervisor, run string, jsonl bool, w io.Writer) error {
-	sub := sup.Subscribe(run, 0)
+func follow(sup *supervisor.Supervisor, run string, after uint64, jsonl bool, w io.Writer) error {
+	sub := sup.Subscribe(run, after)
 	defer sub.Close()
 	p := newProgress(w)
 	enc := json.NewEncoder(w)

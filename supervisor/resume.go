@@ -1,0 +1,242 @@
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/cadre-dev/cadre/actors"
+	"github.com/cadre-dev/cadre/messaging"
+	"github.com/cadre-dev/cadre/worktree"
+)
+
+// Run statuses the journal keeps besides the outcomes of run_finished.
+const (
+	StatusRunning     = "running"
+	StatusInterrupted = "interrupted"
+)
+
+// ErrFinished is returned when resuming a run that has ended.
+var ErrFinished = errors.New("run already finished")
+
+// markInterrupted records every run still "running" in the journal as
+// interrupted: this process holds the state lock, so nobody runs them.
+func (s *Supervisor) markInterrupted() error {
+	runs, err := s.db.Runs()
+	if err != nil {
+		return err
+	}
+	for _, r := range runs {
+		if r.Status == StatusRunning {
+			if err := s.db.SetRunStatus(r.ID, StatusInterrupted); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Interrupted lists the interrupted runs of a repository (all when repo is "").
+func (s *Supervisor) Interrupted(repo string) ([]messaging.RunSummary, error) {
+	runs, err := s.db.Runs()
+	if err != nil {
+		return nil, err
+	}
+	var out []messaging.RunSummary
+	for _, r := range runs {
+		if r.Status == StatusInterrupted && (repo == "" || r.Repo == repo) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// Resume continues an interrupted run from its journal: every agent that
+// had not failed is started again (generation + 1) with its conversation
+// rebuilt from its events, its worktree re-attached (or re-created from its
+// branch), and the messages sent to it but not yet taken delivered again.
+// spec gives what is not journaled: the model, sandbox and limits to use now.
+func (s *Supervisor) Resume(ctx context.Context, id string, spec RunSpec) (*Run, error) {
+	var events []messaging.Event
+	if err := s.db.Events(id, 0, func(ev messaging.Event) error {
+		events = append(events, ev)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("resume %s: %w", id, err)
+	}
+	if len(events) == 0 || events[0].Type != messaging.EvRunStarted {
+		return nil, fmt.Errorf("resume %s: the journal does not start with run_started", id)
+	}
+	var started messaging.RunStarted
+	if err := events[0].Decode(&started); err != nil {
+		return nil, err
+	}
+	for _, ev := range events {
+		if ev.Type == messaging.EvRunFinished {
+			var f messaging.RunFinished
+			_ = ev.Decode(&f)
+			return nil, fmt.Errorf("resume %s: %w (%s)", id, ErrFinished, f.Status)
+		}
+	}
+	repo, err := worktree.Open(ctx, started.Repo)
+	if err != nil {
+		return nil, fmt.Errorf("%w %s: %w", ErrBadRepo, started.Repo, err)
+	}
+	spec.Repo, spec.Task = started.Repo, started.Task
+	r, err := s.newRun(id, repo, spec, started.BaseCommit)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.fold(events); err != nil {
+		return nil, err
+	}
+	if err := s.db.SetOwnerRun(id); err != nil {
+		return nil, err
+	}
+	if err := s.db.SetRunStatus(id, StatusRunning); err != nil {
+		return nil, err
+	}
+	r.ctx, r.cancelCtx = context.WithCancel(context.Background())
+	r.warn(ctx, fmt.Sprintf("resumed by pid %d", os.Getpid()))
+	if r.Spec.Sandbox == SandboxOff {
+		r.warn(ctx, "sandbox is off (--sandbox off): agents' commands run unconfined, with your user's rights, files and network")
+	}
+	s.mu.Lock()
+	s.runs[id] = r
+	s.mu.Unlock()
+	r.pid, err = s.system.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return &runActor{run: r} },
+		actor.WithSupervisor(agentStrategy())), id)
+	if err != nil {
+		return nil, r.abort(ctx, fmt.Errorf("spawn run actor: %w", err))
+	}
+	// Parents before children: a child's actor lives under its parent's.
+	agents := r.liveAgents()
+	sort.SliceStable(agents, func(i, j int) bool { return agents[i].addr.Depth() < agents[j].addr.Depth() })
+	for _, st := range agents {
+		if err := r.reattach(ctx, st); err != nil {
+			return nil, r.abort(ctx, err)
+		}
+		parentPID := r.pid
+		if p, ok := st.addr.Parent(); ok {
+			ps, ok := r.agent(p)
+			if !ok || ps.pid == nil {
+				return nil, r.abort(ctx, fmt.Errorf("resume %s: parent %s of %s is not running", id, p, st.addr))
+			}
+			parentPID = ps.pid
+		}
+		if err := r.startActor(ctx, parentPID, st); err != nil {
+			return nil, r.abort(ctx, err)
+		}
+	}
+	go r.finishWhenDone()
+	return r, nil
+}
+
+// fold rebuilds the supervisor's side of a run from its journal: agents,
+// their last snapshots, message counters, undelivered messages, reviews.
+func (r *Run) fold(events []messaging.Event) error {
+	for _, ev := range events {
+		switch ev.Type {
+		case messaging.EvAgentStarted:
+			var p messaging.AgentStarted
+			if err := ev.Decode(&p); err != nil {
+				return err
+			}
+			role, err := actors.LookupRole(p.Role)
+			if err != nil {
+				return fmt.Errorf("resume: agent %s: %w", ev.Agent, err)
+			}
+			st, ok := r.agents[ev.Agent]
+			if !ok {
+				st = &agentState{addr: ev.Agent, role: role, parent: p.Parent, task: p.Task, lastSnap: r.Base}
+				r.agents[ev.Agent] = st
+			}
+			st.gen = ev.Gen
+			st.wt = &worktree.Worktree{Path: p.Worktree, Branch: p.Branch, Base: p.Base}
+		case messaging.EvAgentFailed:
+			if st, ok := r.agents[ev.Agent]; ok {
+				st.failed = true
+			}
+		case messaging.EvSnapshot:
+			var p messaging.Snapshot
+			if err := ev.Decode(&p); err != nil {
+				return err
+			}
+			if st, ok := r.agents[ev.Agent]; ok {
+				st.lastSnap = p.Commit
+			}
+		case messaging.EvMessageSent:
+			var p messaging.MessageSent
+			if err := ev.Decode(&p); err != nil {
+				return err
+			}
+			env := p.Envelope
+			if env.Seq > r.seq[env.From] {
+				r.seq[env.From] = env.Seq
+			}
+			r.pending[env.To] = append(r.pending[env.To], env)
+			r.foldReview(env)
+		case messaging.EvMessageDelivered:
+			var p messaging.MessageDelivered
+			if err := ev.Decode(&p); err != nil {
+				return err
+			}
+			list := r.pending[ev.Agent]
+			for i, e := range list {
+				if e.ID == p.Envelope.ID {
+					r.pending[ev.Agent] = append(list[:i:i], list[i+1:]...)
+					break
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// foldReview replays the review bookkeeping of send.
+func (r *Run) foldReview(env messaging.Envelope) {
+	body, err := env.Decode()
+	if err != nil {
+		return
+	}
+	switch b := body.(type) {
+	case messaging.ReviewRequest:
+		rs := r.reviews[b.Agent]
+		rs.requester, rs.commit = env.From, b.Commit
+		r.reviews[b.Agent] = rs
+	case messaging.Review:
+		rs := r.reviews[b.Agent]
+		if env.To != rs.requester {
+			return // the copy sent back to the author
+		}
+		if b.Round > rs.rounds {
+			rs.rounds = b.Round
+		}
+		rs.commit = ""
+		r.reviews[b.Agent] = rs
+	}
+}
+
+// reattach gives a resumed agent its worktree back (re-created from its
+// branch if the directory is gone) and a new generation.
+func (r *Run) reattach(ctx context.Context, st *agentState) error {
+	wt, err := r.Repo.Add(ctx, st.wt.Path, st.wt.Branch, st.lastSnap)
+	if err != nil {
+		return fmt.Errorf("resume %s: worktree: %w", st.addr, err)
+	}
+	st.wt = wt
+	st.private = privateDir(r.sup.state, r.ID, st.addr.Slug())
+	if err := os.MkdirAll(st.private, 0o700); err != nil {
+		return err
+	}
+	st.gen++
+	_, err = r.record(ctx, st.addr, st.gen, messaging.AgentStarted{
+		Role: st.role.Name, Parent: st.parent, Task: st.task, Model: r.Spec.Model.Model,
+		Worktree: wt.Path, Branch: wt.Branch, Base: r.Base,
+	})
+	return err
+}
