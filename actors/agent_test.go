@@ -19,9 +19,9 @@ import (
 type fakeModel struct {
 	block   bool          // past the last turn, wait for ctx instead of failing
 	blocked chan struct{} // closed when it starts waiting
-	mu    sync.Mutex
-	turns []model.Turn
-	reqs  []model.Request
+	mu      sync.Mutex
+	turns   []model.Turn
+	reqs    []model.Request
 }
 
 func (m *fakeModel) Turn(ctx context.Context, req model.Request) (model.Turn, error) {

@@ -1,8 +1,8 @@
 package actors
 
 import (
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/cadre-dev/cadre/actors/model"

@@ -55,8 +55,8 @@ func NewCmdRun(f *Factory, runF func(context.Context, *RunOptions) error, jsonl 
 	opts := &RunOptions{IO: f.IO, Getenv: f.Getenv, JSONL: jsonl, terminal: f.IsTerminal}
 	cmd := &cobra.Command{
 		Annotations: map[string]string{},
-		Use:   "run [flags] TASK",
-		Short: "Run a team of agents on a task in a repository",
+		Use:         "run [flags] TASK",
+		Short:       "Run a team of agents on a task in a repository",
 		Long: `Run a team on TASK in the repository at --repo: a planner at /root, coders,
 a tester and a reviewer, each in its own worktree and sandbox. Progress is
 printed one line per event; the last line is "result: <repo> <branch>".`,
