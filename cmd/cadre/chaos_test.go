@@ -136,6 +136,17 @@ func TestChaosKillAndResume(t *testing.T) {
 	if len(acked) == 0 || len(journal) < len(acked) {
 		t.Fatalf("acked %d, journal %d", len(acked), len(journal))
 	}
+	// cadre clean leaves no worktree and no agent branch; the result stays.
+	if _, stderr, code := runCadre(t, state, "clean"); code != 0 {
+		t.Fatalf("clean: %d %s", code, stderr)
+	}
+	if list := git(t, repo, "worktree", "list", "--porcelain"); strings.Count(list, "worktree ") != 1 {
+		t.Errorf("worktrees left after clean:\n%s", list)
+	}
+	if b := git(t, repo, "branch", "--list", "cadre/*"); strings.TrimSpace(b) != resultBranch(t, repo) {
+		t.Errorf("branches after clean:\n%s", b)
+	}
+	git(t, repo, "fsck", "--strict", "--no-dangling")
 	fmt.Fprintf(os.Stderr, "chaos: %d kills, %d events, result tree %s\n", kills, len(journal), tree[:12])
 }
 
