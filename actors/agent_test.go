@@ -62,12 +62,13 @@ type fakeHost struct {
 	idle      chan struct{}
 	turns     chan struct{}
 	waiting   chan struct{}
+	all       chan messaging.EventType
 	asked     []string
 	decision  messaging.ApprovalDecided
 }
 
 func newHost(addr string) *fakeHost {
-	return &fakeHost{addr: messaging.MustParseAddress(addr), idle: make(chan struct{}, 16), turns: make(chan struct{}, 64), waiting: make(chan struct{}, 16)}
+	return &fakeHost{addr: messaging.MustParseAddress(addr), idle: make(chan struct{}, 16), turns: make(chan struct{}, 64), waiting: make(chan struct{}, 16), all: make(chan messaging.EventType, 1024)}
 }
 
 func (h *fakeHost) Record(ctx context.Context, ps ...messaging.Payload) error {
@@ -77,6 +78,10 @@ func (h *fakeHost) Record(ctx context.Context, ps ...messaging.Payload) error {
 		ev := messaging.NewEvent("r-20261123-test", h.addr, 1, time.Now(), p)
 		ev.Seq = uint64(len(h.events) + 1)
 		h.events = append(h.events, ev)
+		select {
+		case h.all <- p.EventType():
+		default:
+		}
 		switch p.EventType() {
 		case messaging.EvAgentIdle:
 			h.idle <- struct{}{}

@@ -173,3 +173,47 @@ func TestLockedState(t *testing.T) {
 		t.Fatalf("ls: %d %q", code, out)
 	}
 }
+
+// cadre approve, from another process, answers an agent of a running
+// `cadre run` through the local API; the agent's command then runs.
+func TestApproveFromTheCLI(t *testing.T) {
+	repo := sampleRepo(t)
+	state := t.TempDir()
+	script := `{"agents":{"/root":[
+		{"tool_calls":[{"name":"spawn_agent","arguments":{"role":"coder","name":"coder_a","task":"clean"}}]},
+		{"tool_calls":[{"name":"wait","arguments":{"from":["/root/coder_a"]}}]},
+		{"tool_calls":[{"name":"report","arguments":{"status":"done","summary":"cleaned"}}]}],
+	  "/root/coder_a":[
+		{"tool_calls":[{"name":"shell","arguments":{"command":["rm","-rf","build"]}}]},
+		{"tool_calls":[{"name":"report","arguments":{"status":"done","summary":"removed build"}}]}]}}`
+	_, url := startScripted(t, []byte(script), nil)
+	c := startCadre(t, state, "run", "--no-ui", "--repo", repo, "--base-url", url, "--model", "m", "clean up")
+	run := ""
+	var lines []string
+	for c.stdout.Scan() {
+		line := c.stdout.Text()
+		lines = append(lines, line)
+		if strings.HasPrefix(line, "run r-") {
+			run = strings.Fields(line)[1]
+		}
+		if strings.Contains(line, "WAITS FOR APPROVAL ap-1: rm -rf build") {
+			break
+		}
+	}
+	if run == "" {
+		t.Fatalf("no approval request seen:\n%s\n%s", strings.Join(lines, "\n"), c.stderr)
+	}
+	out, stderr, code := runCadre(t, state, "approve", run, "--allow", "--reason", "fine")
+	if code != 0 || !strings.Contains(out, "approve ap-1") {
+		t.Fatalf("approve: exit %d %q %q", code, out, stderr)
+	}
+	ran, last := false, ""
+	for c.stdout.Scan() {
+		line := c.stdout.Text()
+		ran = ran || strings.Contains(line, "/root/coder_a") && strings.Contains(line, "shell ok: exit code: 0")
+		last = line
+	}
+	if err := c.cmd.Wait(); err != nil || !ran || !strings.HasPrefix(last, "result: ") {
+		t.Fatalf("run: %v ran=%v last=%q\n%s", err, ran, last, c.stderr)
+	}
+}

@@ -108,6 +108,24 @@ func describeEvent(ev messaging.Event) string {
 		if ev.Decode(&p) == nil {
 			return fmt.Sprintf("merged %s into %s → %s", short(p.Commit), p.Into, short(p.Result))
 		}
+	case messaging.EvApprovalRequested:
+		var p messaging.ApprovalRequested
+		if ev.Decode(&p) == nil {
+			return fmt.Sprintf("WAITS FOR APPROVAL %s: %s (%s) — cadre approve %s %s --allow|--deny", p.ID, strings.Join(p.Command, " "), oneLine(p.Reason, 80), ev.Run, p.ID)
+		}
+	case messaging.EvApprovalDecided:
+		var p messaging.ApprovalDecided
+		if ev.Decode(&p) == nil {
+			verdict := "denied"
+			if p.Approved {
+				verdict = "allowed"
+			}
+			return fmt.Sprintf("approval %s %s by %s %s", p.ID, verdict, p.By, oneLine(p.Reason, 80))
+		}
+	case messaging.EvAgentPaused:
+		return "paused"
+	case messaging.EvAgentResumed:
+		return "resumed"
 	case messaging.EvMergeFailed:
 		var p messaging.MergeFailed
 		if ev.Decode(&p) == nil {
