@@ -160,6 +160,7 @@ type ModelTurn struct {
 	Text      string     `json:"text,omitempty"`
 	ToolCalls []ToolCall `json:"tool_calls,omitempty"`
 	Usage     Usage      `json:"usage"`
+	CostUSD   float64    `json:"cost_usd,omitempty"` // from cadre's price table when the model is in it
 	Attempts  int        `json:"attempts,omitempty"`
 	Started   time.Time  `json:"started"`
 	Finished  time.Time  `json:"finished"`

@@ -199,7 +199,7 @@ func TestEventsGolden(t *testing.T) {
 		AgentFinished{Summary: "done"},
 		AgentFailed{Error: "boom"},
 		TurnStarted{Turn: 2},
-		ModelTurn{Turn: 2, Model: "m", ToolCalls: []ToolCall{{ID: "c1", Name: "read_file", Arguments: `{"path":"a"}`}}, Usage: Usage{Input: 10, CachedInput: 4, Output: 3}, Attempts: 1, Started: at, Finished: at.Add(time.Second)},
+		ModelTurn{Turn: 2, Model: "m", ToolCalls: []ToolCall{{ID: "c1", Name: "read_file", Arguments: `{"path":"a"}`}}, Usage: Usage{Input: 10, CachedInput: 4, Output: 3}, CostUSD: 0.00004, Attempts: 1, Started: at, Finished: at.Add(time.Second)},
 		ModelRetry{Turn: 2, Attempt: 1, Error: "HTTP 500", WaitMS: 250},
 		ToolCallStarted{CallID: "c1", Name: "read_file", Arguments: `{"path":"a"}`},
 		ToolResult{CallID: "c1", Name: "apply_patch", Output: "M a", Changed: []string{"a"}, DurationMS: 3},

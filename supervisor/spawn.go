@@ -161,10 +161,17 @@ type host struct {
 }
 
 func (h *host) Record(ctx context.Context, ps ...messaging.Payload) error {
-	for _, p := range ps {
+	for i, p := range ps {
 		switch v := p.(type) {
 		case messaging.TurnStarted:
 			h.turn.Store(int64(v.Turn))
+		case messaging.ModelTurn:
+			m := v.Model
+			if m == "" {
+				m = h.run.Spec.Model.Model
+			}
+			v.CostUSD = model.Cost(m, v.Usage.Input, v.Usage.CachedInput, v.Usage.Output)
+			ps[i] = v
 		}
 	}
 	if _, err := h.run.record(ctx, h.st.addr, h.st.gen, ps...); err != nil {
@@ -297,5 +304,3 @@ func joinAddrs(as []messaging.Address) string {
 	}
 	return strings.Join(s, ", ")
 }
-
-var _ = model.WireChat

@@ -150,3 +150,34 @@ func TestResumeRefusesAFinishedRun(t *testing.T) {
 		t.Fatalf("resume of a missing run: %v", err)
 	}
 }
+
+type pricedClient struct{}
+
+func (pricedClient) Turn(ctx context.Context, req model.Request) (model.Turn, error) {
+	return model.Turn{Text: "done", Model: "gpt-5", Usage: model.Usage{InputTokens: 1_000_000, CachedInputTokens: 200_000, OutputTokens: 100_000},
+		Started: time.Now(), Finished: time.Now()}, nil
+}
+
+func TestCostIsJournaledPerTurnAndSummed(t *testing.T) {
+	state := t.TempDir()
+	sup, err := Open(state, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sup.Close()
+	r, err := sup.Start(context.Background(), RunSpec{Repo: testRepo(t), Task: "t", Model: model.Config{Model: "gpt-5"},
+		NewModel: func(model.Config) (model.Client, error) { return pricedClient{}, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Wait()
+	sum, err := sup.Journal().Run(r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 800k uncached × 1.25 + 200k cached × 0.125 + 100k out × 10, per million.
+	want := 0.8*1.25 + 0.2*0.125 + 0.1*10
+	if d := sum.CostUSD - want; d > 1e-9 || d < -1e-9 {
+		t.Fatalf("cost %v, want %v", sum.CostUSD, want)
+	}
+}

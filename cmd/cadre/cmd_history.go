@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cadre-dev/cadre/actors/model"
 	"github.com/cadre-dev/cadre/messaging"
 	"github.com/cadre-dev/cadre/ui"
 )
@@ -64,14 +65,14 @@ func NewCmdLs(f *Factory) *cobra.Command {
 
 func printRuns(w io.Writer, runs []messaging.RunSummary, now time.Time) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RUN\tSTATUS\tAGENTS\tTOKENS IN/OUT\tAGE\tREPO\tTASK")
+	fmt.Fprintln(tw, "RUN\tSTATUS\tAGENTS\tTOKENS IN/OUT\tCOST\tAGE\tREPO\tTASK")
 	for _, r := range runs {
 		status := r.Status
 		if r.Active {
 			status += "*"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d/%d\t%s\t%s\t%s\n", r.ID, status, r.Agents, r.Usage.Input, r.Usage.Output,
-			now.Sub(r.Started).Round(time.Second), r.Repo, oneLine(r.Task, 50))
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d/%d\t$%.4f\t%s\t%s\t%s\n", r.ID, status, r.Agents, r.Usage.Input, r.Usage.Output,
+			r.CostUSD, now.Sub(r.Started).Round(time.Second), r.Repo, oneLine(r.Task, 50))
 	}
 	tw.Flush()
 }
@@ -128,7 +129,7 @@ func NewCmdShow(f *Factory) *cobra.Command {
 		Args:  exactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			return withSource(o.StateDir, func(src ui.Source) error {
-				m := ui.NewModel(nil)
+				m := ui.NewModel(prices)
 				if err := collect(c.Context(), src, args[0], false, m.Apply); err != nil {
 					return err
 				}
@@ -313,12 +314,17 @@ finished run from the journal. Closing the dashboard (q) never stops a run.`,
 						return err
 					}
 				}
-				return ui.Run(c.Context(), src, run, ui.Options{})
+				return ui.Run(c.Context(), src, run, ui.Options{Prices: prices})
 			})
 		},
 	}
 	addStateFlag(cmd, &o.StateDir)
 	return cmd
+}
+
+// prices costs a model's usage from cadre's price table (for the views).
+func prices(m string, u messaging.Usage) float64 {
+	return model.Cost(m, u.Input, u.CachedInput, u.Output)
 }
 
 func exactArgs(n int) cobra.PositionalArgs {

@@ -230,7 +230,7 @@ func supervise(ctx context.Context, o *RunOptions, start func(*supervisor.Superv
 	}
 	if !o.JSONL && !o.NoUI && o.terminal != nil && o.terminal() {
 		// The dashboard closes with q; the run goes on with progress lines.
-		if err := ui.Run(ctx, localSource{sup: sup}, r.ID, ui.Options{}); err != nil {
+		if err := ui.Run(ctx, localSource{sup: sup}, r.ID, ui.Options{Prices: prices}); err != nil {
 			fmt.Fprintln(o.IO.ErrOut, "cadre: dashboard:", err)
 		}
 	}

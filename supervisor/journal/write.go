@@ -29,6 +29,7 @@ type prepared struct {
 	started *messaging.RunStarted
 	fin     *messaging.RunFinished
 	usage   *messaging.Usage
+	cost    float64
 }
 
 var seqZeroPrefix = []byte(`{"seq":0,`)
@@ -67,6 +68,7 @@ func prepare(ev messaging.Event) (prepared, error) {
 		var mt messaging.ModelTurn
 		err = decode(&mt)
 		p.usage = &mt.Usage
+		p.cost = mt.CostUSD
 	}
 	return p, err
 }
@@ -398,6 +400,7 @@ func (st *runTx) add(ev *messaging.Event, p *prepared) error {
 		}
 	case p.usage != nil:
 		s.Usage = s.Usage.Add(*p.usage)
+		s.CostUSD += p.cost
 	}
 	s.Updated = ev.Time
 	return nil
