@@ -69,6 +69,12 @@ func (a *Agent) Delivered(id string) bool { return a.delivered[id] }
 // applyStarted gives the lead its task as the first user turn; every other
 // agent gets its task as an assign message from its parent.
 func (a *Agent) applyStarted(st messaging.AgentStarted) {
+	if st.Fresh {
+		// A new agent at this address: what its predecessor said and
+		// took is not its own.
+		a.conv, a.turns, a.idle = nil, 0, true
+		a.testQueue, a.pendingCall, a.waitBuf, a.sentBy = nil, nil, nil, nil
+	}
 	if !st.Parent.IsZero() || len(a.conv) > 0 {
 		return
 	}

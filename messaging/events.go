@@ -27,6 +27,7 @@ const (
 	EvWaiting          EventType = "waiting"
 	EvMessageSent      EventType = "message_sent"
 	EvMessageDelivered EventType = "message_delivered"
+	EvMessageDropped   EventType = "message_dropped"
 	EvSnapshot         EventType = "snapshot"
 	EvMerged           EventType = "merged"
 	EvMergeFailed      EventType = "merge_failed"
@@ -111,6 +112,10 @@ type AgentStarted struct {
 	Worktree string  `json:"worktree,omitempty"`
 	Branch   string  `json:"branch,omitempty"`
 	Base     string  `json:"base,omitempty"`
+	// Fresh marks a new agent at an address whose previous one failed: its
+	// conversation starts empty, and messages sent to earlier generations
+	// are dropped. Without it, a (re)start continues the conversation.
+	Fresh bool `json:"fresh,omitempty"`
 }
 
 // AgentIdle: the agent finished its work for now and waits to be woken by a
@@ -220,6 +225,13 @@ type MessageDelivered struct {
 	CallID   string   `json:"call_id,omitempty"`
 }
 
+// MessageDropped records a message that will never be delivered: it was
+// sent to an earlier generation of an agent started afresh since.
+type MessageDropped struct {
+	Envelope Envelope `json:"envelope"`
+	Reason   string   `json:"reason"`
+}
+
 // Snapshot records a commit of the agent's worktree on its branch.
 type Snapshot struct {
 	Branch string   `json:"branch"`
@@ -261,5 +273,6 @@ func (Waiting) EventType() EventType          { return EvWaiting }
 func (MessageSent) EventType() EventType      { return EvMessageSent }
 func (MessageDelivered) EventType() EventType { return EvMessageDelivered }
 func (Snapshot) EventType() EventType         { return EvSnapshot }
+func (MessageDropped) EventType() EventType   { return EvMessageDropped }
 func (Merged) EventType() EventType           { return EvMerged }
 func (MergeFailed) EventType() EventType      { return EvMergeFailed }

@@ -206,6 +206,7 @@ func TestEventsGolden(t *testing.T) {
 		Waiting{From: []Address{coder}, TimeoutMS: 1000},
 		MessageSent{Envelope: env},
 		MessageDelivered{Envelope: env, Via: ViaWake},
+		MessageDropped{Envelope: env, Reason: "sent to generation 1; /root/coder_a was started afresh as generation 2"},
 		Snapshot{Branch: "cadre/r/root-coder_a", Commit: "beef", Files: []string{"a"}},
 		Merged{Agent: coder, Commit: "beef", Into: "cadre/r/result", Result: "f00d"},
 		MergeFailed{Agent: coder, Commit: "beef", Into: "cadre/r/result", Conflicts: []string{"a"}, Error: "conflict"},
@@ -231,7 +232,7 @@ func TestEventsGolden(t *testing.T) {
 		names = append(names, string(e))
 	}
 	sort.Strings(names)
-	if len(names) != 18 {
+	if len(names) != 19 {
 		t.Fatalf("golden covers %d event types: %v", len(names), names)
 	}
 }

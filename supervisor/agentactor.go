@@ -31,10 +31,20 @@ type (
 	workerFailed struct{ err error }
 )
 
-// agentStrategy restarts a panicking agent from its journal at most three
-// times a minute, then stops it; its parent then marks it failed.
+// Restart limits of a panicking agent: at most maxRestarts restarts within
+// restartWindow; one more panic fails it.
+const (
+	maxRestarts   = 3
+	restartWindow = time.Minute
+)
+
+// agentStrategy restarts a panicking agent, which rebuilds itself from its
+// journal. The actor counts its own panics and fails itself past the limit
+// (it knows its generation; a parent watching Terminated could not tell an
+// old incarnation from a new one at the same address), so the strategy's
+// own limit is only a backstop.
 func agentStrategy() actor.SupervisorStrategy {
-	return actor.NewOneForOneStrategy(3, time.Minute, func(reason any) actor.Directive {
+	return actor.NewOneForOneStrategy(10*maxRestarts, restartWindow, func(reason any) actor.Directive {
 		return actor.RestartDirective
 	})
 }
@@ -47,10 +57,6 @@ func (a *runActor) Receive(ctx actor.Context) {
 	case *spawnChild:
 		pid, err := ctx.SpawnNamed(m.props, m.name)
 		m.reply <- spawnReply{pid: pid, err: err}
-	case *actor.Terminated:
-		if a.run != nil {
-			a.run.childTerminated(messaging.Address{}, m.Who)
-		}
 	}
 }
 
@@ -76,6 +82,9 @@ func (a *agentActor) Receive(ctx actor.Context) {
 	case *actor.Restarting, *actor.Stopping:
 		a.stopWorker()
 	case *deliverMsg:
+		if st, ok := a.run.agent(a.addr); ok && a.run.stale(st, m.env) {
+			return
+		}
 		if a.agent != nil {
 			a.agent.Deliver(m.env)
 		}
@@ -94,13 +103,18 @@ func (a *agentActor) Receive(ctx actor.Context) {
 			}
 		}
 	case *workerPanic:
+		if a.run.panicked(a.addr) > maxRestarts {
+			a.run.warnAgent(a.addr, fmt.Sprintf("agent %s panicked: %v; restart limit reached\n%s", a.addr, m.value, m.stack))
+			a.stopWorker()
+			a.run.agentFailed(a.addr, fmt.Errorf("stopped after %d panics within %s (restart limit reached): %v", maxRestarts+1, restartWindow, m.value))
+			ctx.Stop(ctx.Self())
+			return
+		}
 		a.run.warnAgent(a.addr, fmt.Sprintf("agent %s panicked: %v; restarting it from its journal\n%s", a.addr, m.value, m.stack))
 		panic(fmt.Sprintf("agent %s: %v", a.addr, m.value))
 	case *workerFailed:
 		a.run.agentFailed(a.addr, m.err)
 		ctx.Stop(ctx.Self())
-	case *actor.Terminated:
-		a.run.childTerminated(a.addr, m.Who)
 	}
 }
 
@@ -129,7 +143,7 @@ func (a *agentActor) start(ctx actor.Context) error {
 		return fmt.Errorf("restore %s: %w", a.addr, err)
 	}
 	for _, env := range a.run.pendingFor(a.addr) {
-		if !agent.Delivered(env.ID) {
+		if !agent.Delivered(env.ID) && !a.run.stale(st, env) {
 			agent.Deliver(env)
 		}
 	}

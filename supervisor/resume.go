@@ -157,6 +157,9 @@ func (r *Run) fold(events []messaging.Event) error {
 			}
 			st.gen = ev.Gen
 			st.wt = &worktree.Worktree{Path: p.Worktree, Branch: p.Branch, Base: p.Base}
+			if p.Fresh {
+				st.freshGen, st.failed, st.task = ev.Gen, false, p.Task
+			}
 		case messaging.EvAgentFailed:
 			if st, ok := r.agents[ev.Agent]; ok {
 				st.failed = true
@@ -180,6 +183,18 @@ func (r *Run) fold(events []messaging.Event) error {
 			}
 			r.pending[env.To] = append(r.pending[env.To], env)
 			r.foldReview(env)
+		case messaging.EvMessageDropped:
+			var p messaging.MessageDropped
+			if err := ev.Decode(&p); err != nil {
+				return err
+			}
+			list := r.pending[ev.Agent]
+			for i, e := range list {
+				if e.ID == p.Envelope.ID {
+					r.pending[ev.Agent] = append(list[:i:i], list[i+1:]...)
+					break
+				}
+			}
 		case messaging.EvMessageDelivered:
 			var p messaging.MessageDelivered
 			if err := ev.Decode(&p); err != nil {

@@ -109,6 +109,8 @@ type agentState struct {
 	parent   messaging.Address
 	task     string
 	gen      int
+	freshGen int // generation of the latest fresh start: older messages are stale
+	panics   []time.Time
 	wt       *worktree.Worktree
 	private  string
 	pid      *actor.PID

@@ -31,10 +31,13 @@ func (r *Run) spawn(ctx context.Context, parentPID *actor.PID, parent, addr mess
 	r.mu.Lock()
 	if old, ok := r.agents[addr]; ok {
 		r.mu.Unlock()
-		if old.role.Name == role.Name && old.task == task && old.parent == parent && !old.failed {
+		switch {
+		case old.failed && old.role.Name == role.Name && old.parent == parent:
+			return r.respawn(ctx, parentPID, old, task)
+		case old.role.Name == role.Name && old.task == task && old.parent == parent:
 			return old, nil // the same spawn again: a call cut off by a restart
 		}
-		return nil, fmt.Errorf("spawn %s: %w", addr, ErrAgentExists)
+		return nil, fmt.Errorf("spawn %s: %w (a %s; only a failed agent can be replaced, by one of the same role)", addr, ErrAgentExists, old.role.Name)
 	}
 	if len(r.agents) >= r.Spec.MaxAgents {
 		r.mu.Unlock()
@@ -67,6 +70,62 @@ func (r *Run) spawn(ctx context.Context, parentPID *actor.PID, parent, addr mess
 		return nil, err
 	}
 	return st, nil
+}
+
+// respawn puts a fresh agent (new generation, empty conversation) at the
+// address of a failed one. It continues on the same branch and worktree;
+// messages sent to the failed generation are dropped and journaled.
+func (r *Run) respawn(ctx context.Context, parentPID *actor.PID, st *agentState, task string) (*agentState, error) {
+	r.mu.Lock()
+	oldPID := st.pid
+	st.pid = nil
+	r.mu.Unlock()
+	if oldPID != nil {
+		_ = r.sup.system.Root.StopFuture(oldPID).Wait()
+	}
+	r.mu.Lock()
+	st.failed, st.task, st.panics = false, task, nil
+	st.gen++
+	st.freshGen = st.gen
+	dropped := r.pending[st.addr]
+	r.pending[st.addr] = nil
+	r.mu.Unlock()
+	for _, env := range dropped {
+		if _, err := r.record(ctx, st.addr, st.gen, messaging.MessageDropped{Envelope: env,
+			Reason: fmt.Sprintf("sent to generation %d; %s was started afresh as generation %d", env.Generation, st.addr, st.gen)}); err != nil {
+			return nil, err
+		}
+	}
+	wt, err := r.Repo.Add(ctx, st.wt.Path, st.wt.Branch, r.head(st))
+	if err != nil {
+		return nil, fmt.Errorf("respawn %s: %w", st.addr, err)
+	}
+	st.wt = wt
+	if _, err := r.record(ctx, st.addr, st.gen, messaging.AgentStarted{
+		Role: st.role.Name, Parent: st.parent, Task: task, Model: r.Spec.Model.Model,
+		Worktree: wt.Path, Branch: wt.Branch, Base: r.Base, Fresh: true,
+	}); err != nil {
+		return nil, err
+	}
+	if err := r.startActor(ctx, parentPID, st); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// stale reports whether env was sent to a generation of st older than its
+// latest fresh start; it then journals the drop.
+func (r *Run) stale(st *agentState, env messaging.Envelope) bool {
+	r.mu.Lock()
+	fresh, gen := st.freshGen, st.gen
+	r.mu.Unlock()
+	if env.Generation >= fresh {
+		return false
+	}
+	_, _ = r.record(r.ctx, st.addr, gen, messaging.MessageDropped{Envelope: env,
+		Reason: fmt.Sprintf("sent to generation %d; %s was started afresh as generation %d", env.Generation, st.addr, fresh)})
+	r.delivered(st.addr, env.ID)
+	return true
 }
 
 // startActor starts the actor of a registered agent as a child of parentPID.
@@ -279,22 +338,24 @@ func (r *Run) agentFailed(addr messaging.Address, cause error) {
 	}
 }
 
-// childTerminated handles an actor that stopped: if the run is not ending
-// and the agent had not failed yet, supervision gave up on it.
-func (r *Run) childTerminated(parent messaging.Address, who *actor.PID) {
+// panicked records a panic of an agent and returns how many it had within
+// the restart window.
+func (r *Run) panicked(addr messaging.Address) int {
 	r.mu.Lock()
-	ending := r.finished != nil
-	var st *agentState
-	for _, a := range r.agents {
-		if a.pid != nil && a.pid.Id == who.Id {
-			st = a
+	defer r.mu.Unlock()
+	st, ok := r.agents[addr]
+	if !ok {
+		return 0
+	}
+	now := time.Now()
+	kept := st.panics[:0]
+	for _, t := range st.panics {
+		if now.Sub(t) < restartWindow {
+			kept = append(kept, t)
 		}
 	}
-	r.mu.Unlock()
-	if st == nil || ending {
-		return
-	}
-	r.agentFailed(st.addr, errors.New("stopped after repeated panics (restart limit reached)"))
+	st.panics = append(kept, now)
+	return len(st.panics)
 }
 
 func joinAddrs(as []messaging.Address) string {
