@@ -72,6 +72,10 @@ func TestQuickFiguresArePositive(t *testing.T) {
 			r, err := measureWorktree(cfg)
 			return figures{map[string]float64{"add": float64(r.Add), "cli": float64(r.CLI)}, r.rows()}, err
 		}},
+		{"resume", false, func() (figures, error) {
+			r, err := measureResume(cfg)
+			return figures{map[string]float64{"resume": float64(r.Resume), "scan": float64(r.Scan)}, r.rows()}, err
+		}},
 	}
 	if len(cases) != len(measures()) {
 		t.Fatalf("the test covers %d measures, the bench has %d", len(cases), len(measures()))

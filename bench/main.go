@@ -31,6 +31,10 @@
 //     agent at one event per second.
 //  7. Worktree add: worktree.Repo.Add against `git worktree add -b`,
 //     alternated in the same repository.
+//  8. Resume: a killed run of 100 agents × 500 events journaled (worktrees
+//     still in place), then Supervisor.Resume timed until every agent has
+//     rebuilt its conversation from its events and asked for a turn;
+//     reference one scan of the same journal.
 //
 // -quick shrinks every count and duration (the tests use it). The binary is
 // also the sandbox helper: main calls sandbox.HelperMain first.
@@ -95,6 +99,7 @@ func measures() []measure {
 		{"replay", false, func(c config) ([]row, error) { r, err := measureReplay(c); return r.rows(), err }},
 		{"ui", false, func(c config) ([]row, error) { r, err := measureUI(c); return r.rows(), err }},
 		{"worktree", false, func(c config) ([]row, error) { r, err := measureWorktree(c); return r.rows(), err }},
+		{"resume", false, func(c config) ([]row, error) { r, err := measureResume(c); return r.rows(), err }},
 	}
 }
 

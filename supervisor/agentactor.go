@@ -130,13 +130,10 @@ func (a *agentActor) start(ctx actor.Context) error {
 	if err != nil {
 		return err
 	}
-	var events []messaging.Event
-	if err := a.run.sup.db.AgentEvents(a.run.ID, a.addr, 0, func(ev messaging.Event) error {
-		events = append(events, ev)
-		return nil
-	}); err != nil {
+	events, err := a.run.eventsOf(a.addr)
+	if err != nil {
 		closer()
-		return fmt.Errorf("read journal of %s: %w", a.addr, err)
+		return err
 	}
 	if err := agent.Restore(events); err != nil {
 		closer()
@@ -163,6 +160,25 @@ func (a *agentActor) start(ctx actor.Context) error {
 		}
 	}()
 	return nil
+}
+
+// eventsOf returns an agent's journal events: preloaded by a resume (once),
+// else read through the journal's per-address index.
+func (r *Run) eventsOf(addr messaging.Address) ([]messaging.Event, error) {
+	r.mu.Lock()
+	evs, ok := r.preload[addr]
+	delete(r.preload, addr)
+	r.mu.Unlock()
+	if ok {
+		return evs, nil
+	}
+	if err := r.sup.db.AgentEvents(r.ID, addr, 0, func(ev messaging.Event) error {
+		evs = append(evs, ev)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("read journal of %s: %w", addr, err)
+	}
+	return evs, nil
 }
 
 func (a *agentActor) stopWorker() {

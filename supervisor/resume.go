@@ -94,6 +94,14 @@ func (s *Supervisor) Resume(ctx context.Context, id string, spec RunSpec) (*Run,
 	if err := r.fold(events); err != nil {
 		return nil, err
 	}
+	// The agents rebuild from these events instead of reading the journal
+	// again, each its own.
+	r.preload = map[messaging.Address][]messaging.Event{}
+	for _, ev := range events {
+		if !ev.Agent.IsZero() {
+			r.preload[ev.Agent] = append(r.preload[ev.Agent], ev)
+		}
+	}
 	if err := s.db.SetOwnerRun(id); err != nil {
 		return nil, err
 	}
@@ -113,13 +121,36 @@ func (s *Supervisor) Resume(ctx context.Context, id string, spec RunSpec) (*Run,
 	if err != nil {
 		return nil, r.abort(ctx, fmt.Errorf("spawn run actor: %w", err))
 	}
+	// One listing tells which worktrees are still in place.
+	present := map[string]string{}
+	if infos, err := repo.List(ctx); err == nil {
+		for _, in := range infos {
+			present[in.Path] = in.Branch
+		}
+	}
 	// Parents before children: a child's actor lives under its parent's.
 	agents := r.liveAgents()
 	sort.SliceStable(agents, func(i, j int) bool { return agents[i].addr.Depth() < agents[j].addr.Depth() })
+	// New generations are journaled in one append (one commit, not one per
+	// agent), then the actors start.
+	var starts []messaging.Event
 	for _, st := range agents {
-		if err := r.reattach(ctx, st); err != nil {
+		ev, err := r.reattach(ctx, st, present[st.wt.Path] == st.wt.Branch)
+		if err != nil {
 			return nil, r.abort(ctx, err)
 		}
+		starts = append(starts, ev)
+	}
+	recorded, err := s.record(ctx, starts...)
+	if err != nil {
+		return nil, r.abort(ctx, err)
+	}
+	r.mu.Lock()
+	for _, ev := range recorded {
+		r.preload[ev.Agent] = append(r.preload[ev.Agent], ev)
+	}
+	r.mu.Unlock()
+	for _, st := range agents {
 		parentPID := r.pid
 		if p, ok := st.addr.Parent(); ok {
 			ps, ok := r.agent(p)
@@ -237,21 +268,23 @@ func (r *Run) foldReview(env messaging.Envelope) {
 }
 
 // reattach gives a resumed agent its worktree back (re-created from its
-// branch if the directory is gone) and a new generation.
-func (r *Run) reattach(ctx context.Context, st *agentState) error {
-	wt, err := r.Repo.Add(ctx, st.wt.Path, st.wt.Branch, st.lastSnap)
-	if err != nil {
-		return fmt.Errorf("resume %s: worktree: %w", st.addr, err)
+// branch if the directory is gone) and a new generation, and returns the
+// agent_started event to journal.
+func (r *Run) reattach(ctx context.Context, st *agentState, inPlace bool) (messaging.Event, error) {
+	if !inPlace {
+		wt, err := r.Repo.Add(ctx, st.wt.Path, st.wt.Branch, st.lastSnap)
+		if err != nil {
+			return messaging.Event{}, fmt.Errorf("resume %s: worktree: %w", st.addr, err)
+		}
+		st.wt = wt
 	}
-	st.wt = wt
 	st.private = privateDir(r.sup.state, r.ID, st.addr.Slug())
 	if err := os.MkdirAll(st.private, 0o700); err != nil {
-		return err
+		return messaging.Event{}, err
 	}
 	st.gen++
-	_, err = r.record(ctx, st.addr, st.gen, messaging.AgentStarted{
+	return messaging.NewEvent(r.ID, st.addr, st.gen, r.sup.now(), messaging.AgentStarted{
 		Role: st.role.Name, Parent: st.parent, Task: st.task, Model: r.Spec.Model.Model,
-		Worktree: wt.Path, Branch: wt.Branch, Base: r.Base,
-	})
-	return err
+		Worktree: st.wt.Path, Branch: st.wt.Branch, Base: r.Base,
+	}), nil
 }

@@ -92,6 +92,9 @@ type Run struct {
 
 	approvalSeq int
 	approvals   map[string]*pendingApproval
+	// preload holds, right after a resume, each agent's journal events, so
+	// that its first start needs no second read of the journal.
+	preload map[messaging.Address][]messaging.Event
 }
 
 // Outcome is how a run ended.

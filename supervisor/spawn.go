@@ -146,8 +146,16 @@ func (r *Run) startActor(ctx context.Context, parentPID *actor.PID, st *agentSta
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-time.After(spawnTimeout):
+		// The parent's actor is gone (it failed meanwhile): its mailbox
+		// goes to dead letters and nobody answers.
+		return fmt.Errorf("spawn actor %s: its parent did not answer within %s (did it fail?)", addr, spawnTimeout)
 	}
 }
+
+// spawnTimeout bounds the wait for a parent actor to spawn a child; it
+// answers within microseconds unless it has stopped.
+const spawnTimeout = 30 * time.Second
 
 func (r *Run) forget(addr messaging.Address) {
 	r.mu.Lock()
