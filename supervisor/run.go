@@ -429,5 +429,3 @@ func (r *Run) acquire(ctx context.Context) (func(), error) {
 		return nil, ctx.Err()
 	}
 }
-
-var _ = time.Second
