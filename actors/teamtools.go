@@ -345,16 +345,9 @@ func (a *Agent) runTests(ctx context.Context, _ string, args json.RawMessage) (t
 	if !report.Passed {
 		verdict = "FAILED"
 	}
-	summary := fmt.Sprintf("tests %s (exit %d) at %s; test_report %s sent to %s", verdict, res.ExitCode, short(tr.Commit), env.ID, req.From)
+	summary := fmt.Sprintf("tests %s (exit %d) at %s; test_report %s sent to %s", verdict, res.ExitCode, messaging.ShortCommit(tr.Commit), env.ID, req.From)
 	if len(report.Failed) > 0 {
 		summary += "\nfailing: " + strings.Join(report.Failed, ", ")
 	}
 	return tools.Result{Output: summary + "\n" + describeResult(res)}, nil
-}
-
-func short(commit string) string {
-	if len(commit) > 12 {
-		return commit[:12]
-	}
-	return commit
 }

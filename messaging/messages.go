@@ -275,3 +275,11 @@ func NewEnvelope(run string, from, to Address, gen int, seq uint64, at time.Time
 
 // Decode returns the typed body of the envelope.
 func (e Envelope) Decode() (Body, error) { return DecodeBody(e.Kind, e.Body) }
+
+// ShortCommit abbreviates a commit id to 12 characters for people.
+func ShortCommit(commit string) string {
+	if len(commit) > 12 {
+		return commit[:12]
+	}
+	return commit
+}

@@ -7,8 +7,6 @@ import (
 	"os"
 	"sort"
 
-	"github.com/asynkron/protoactor-go/actor"
-
 	"github.com/cadre-dev/cadre/actors"
 	"github.com/cadre-dev/cadre/messaging"
 	"github.com/cadre-dev/cadre/worktree"
@@ -110,16 +108,9 @@ func (s *Supervisor) Resume(ctx context.Context, id string, spec RunSpec) (*Run,
 	}
 	r.ctx, r.cancelCtx = context.WithCancel(context.Background())
 	r.warn(ctx, fmt.Sprintf("resumed by pid %d", os.Getpid()))
-	if r.Spec.Sandbox == SandboxOff {
-		r.warn(ctx, "sandbox is off (--sandbox off): agents' commands run unconfined, with your user's rights, files and network")
-	}
-	s.mu.Lock()
-	s.runs[id] = r
-	s.mu.Unlock()
-	r.pid, err = s.system.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return &runActor{run: r} },
-		actor.WithSupervisor(agentStrategy())), id)
-	if err != nil {
-		return nil, r.abort(ctx, fmt.Errorf("spawn run actor: %w", err))
+	r.warnSandboxOff(ctx)
+	if err := r.startRunActor(ctx); err != nil {
+		return nil, err
 	}
 	// One listing tells which worktrees are still in place.
 	present := map[string]string{}
@@ -219,25 +210,13 @@ func (r *Run) fold(events []messaging.Event) error {
 			if err := ev.Decode(&p); err != nil {
 				return err
 			}
-			list := r.pending[ev.Agent]
-			for i, e := range list {
-				if e.ID == p.Envelope.ID {
-					r.pending[ev.Agent] = append(list[:i:i], list[i+1:]...)
-					break
-				}
-			}
+			r.unpend(ev.Agent, p.Envelope.ID)
 		case messaging.EvMessageDelivered:
 			var p messaging.MessageDelivered
 			if err := ev.Decode(&p); err != nil {
 				return err
 			}
-			list := r.pending[ev.Agent]
-			for i, e := range list {
-				if e.ID == p.Envelope.ID {
-					r.pending[ev.Agent] = append(list[:i:i], list[i+1:]...)
-					break
-				}
-			}
+			r.unpend(ev.Agent, p.Envelope.ID)
 		}
 	}
 	return nil

@@ -191,24 +191,15 @@ func (s *Supervisor) Start(ctx context.Context, spec RunSpec) (*Run, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if spec.Sandbox == SandboxOff {
-		r.warn(ctx, "sandbox is off (--sandbox off): agents' commands run unconfined, with your user's rights, files and network")
-	}
+	r.warnSandboxOff(ctx)
 	if dirty, files, err := repo.Dirty(ctx); err == nil && dirty {
-		r.warn(ctx, fmt.Sprintf("your working tree has %d uncommitted change(s); cadre leaves them untouched and starts from commit %s", len(files), short(base)))
+		r.warn(ctx, fmt.Sprintf("your working tree has %d uncommitted change(s); cadre leaves them untouched and starts from commit %s", len(files), messaging.ShortCommit(base)))
 	}
 	if err := repo.CreateBranch(ctx, r.Result, base); err != nil {
 		return nil, r.abort(ctx, fmt.Errorf("create result branch: %w", err))
 	}
-	s.mu.Lock()
-	s.runs[id] = r
-	s.mu.Unlock()
-
-	// The run actor supervises /root; agent actors supervise their children.
-	r.pid, err = s.system.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return &runActor{run: r} },
-		actor.WithSupervisor(agentStrategy())), id)
-	if err != nil {
-		return nil, r.abort(ctx, fmt.Errorf("spawn run actor: %w", err))
+	if err := r.startRunActor(ctx); err != nil {
+		return nil, err
 	}
 	role := spec.RootRole
 	if _, err := r.spawn(ctx, r.pid, messaging.Address{}, messaging.Root, role, spec.Task); err != nil {
@@ -240,6 +231,30 @@ func defaults(spec *RunSpec) {
 	if spec.NewModel == nil {
 		spec.NewModel = model.New
 	}
+}
+
+// warnSandboxOff says, on every run, that commands are not confined when
+// the user chose --sandbox off.
+func (r *Run) warnSandboxOff(ctx context.Context) {
+	if r.Spec.Sandbox == SandboxOff {
+		r.warn(ctx, "sandbox is off (--sandbox off): agents' commands run unconfined, with your user's rights, files and network")
+	}
+}
+
+// startRunActor registers the run and spawns its actor, which supervises
+// /root (agent actors supervise their own children).
+func (r *Run) startRunActor(ctx context.Context) error {
+	s := r.sup
+	s.mu.Lock()
+	s.runs[r.ID] = r
+	s.mu.Unlock()
+	pid, err := s.system.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return &runActor{run: r} },
+		actor.WithSupervisor(agentStrategy())), r.ID)
+	if err != nil {
+		return r.abort(ctx, fmt.Errorf("spawn run actor: %w", err))
+	}
+	r.pid = pid
+	return nil
 }
 
 func (r *Run) warn(ctx context.Context, text string) {
@@ -396,13 +411,6 @@ func (r *Run) Agents() []messaging.Address {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
 	return out
-}
-
-func short(commit string) string {
-	if len(commit) > 12 {
-		return commit[:12]
-	}
-	return commit
 }
 
 // nextSeq numbers a sender's messages.

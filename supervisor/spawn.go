@@ -91,8 +91,7 @@ func (r *Run) respawn(ctx context.Context, parentPID *actor.PID, st *agentState,
 	r.pending[st.addr] = nil
 	r.mu.Unlock()
 	for _, env := range dropped {
-		if _, err := r.record(ctx, st.addr, st.gen, messaging.MessageDropped{Envelope: env,
-			Reason: fmt.Sprintf("sent to generation %d; %s was started afresh as generation %d", env.Generation, st.addr, st.gen)}); err != nil {
+		if err := r.recordDrop(ctx, st, env, st.gen); err != nil {
 			return nil, err
 		}
 	}
@@ -122,10 +121,17 @@ func (r *Run) stale(st *agentState, env messaging.Envelope) bool {
 	if env.Generation >= fresh {
 		return false
 	}
-	_, _ = r.record(r.ctx, st.addr, gen, messaging.MessageDropped{Envelope: env,
-		Reason: fmt.Sprintf("sent to generation %d; %s was started afresh as generation %d", env.Generation, st.addr, fresh)})
+	_ = r.recordDrop(r.ctx, st, env, gen)
 	r.delivered(st.addr, env.ID)
 	return true
+}
+
+// recordDrop journals that env, sent to an earlier generation of st, will
+// never be delivered to its generation gen.
+func (r *Run) recordDrop(ctx context.Context, st *agentState, env messaging.Envelope, gen int) error {
+	_, err := r.record(ctx, st.addr, gen, messaging.MessageDropped{Envelope: env,
+		Reason: fmt.Sprintf("sent to generation %d; %s was started afresh as generation %d", env.Generation, st.addr, gen)})
+	return err
 }
 
 // startActor starts the actor of a registered agent as a child of parentPID.
@@ -271,7 +277,7 @@ func (h *host) Snapshot(ctx context.Context) error { return h.run.snapshot(ctx, 
 
 func (h *host) CheckoutForTest(ctx context.Context, commit string) error {
 	if err := h.run.Repo.Checkout(ctx, h.st.wt, commit); err != nil {
-		return fmt.Errorf("check out %s for the test: %w", short(commit), err)
+		return fmt.Errorf("check out %s for the test: %w", messaging.ShortCommit(commit), err)
 	}
 	return nil
 }
@@ -302,6 +308,12 @@ func (r *Run) pendingFor(addr messaging.Address) []messaging.Envelope {
 func (r *Run) delivered(addr messaging.Address, id string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.unpend(addr, id)
+}
+
+// unpend removes message id from addr's queue; r.mu is held (or the run is
+// not shared yet, as while folding a journal).
+func (r *Run) unpend(addr messaging.Address, id string) {
 	list := r.pending[addr]
 	for i, e := range list {
 		if e.ID == id {

@@ -1,6 +1,8 @@
 package worktree
 
 import (
+	"github.com/cadre-dev/cadre/messaging"
+
 	"context"
 	"fmt"
 	"strings"
@@ -13,7 +15,7 @@ import (
 // tester tests from several agents' work.
 func (r *Repo) MergeCommits(ctx context.Context, ours, theirs string, a Author, message string) (commit string, conflicts []string, err error) {
 	fail := func(err error) (string, []string, error) {
-		return "", nil, fmt.Errorf("merge %s with %s: %w", short(ours), short(theirs), err)
+		return "", nil, fmt.Errorf("merge %s with %s: %w", messaging.ShortCommit(ours), messaging.ShortCommit(theirs), err)
 	}
 	if ours == theirs {
 		return ours, nil, nil
@@ -30,7 +32,7 @@ func (r *Repo) MergeCommits(ctx context.Context, ours, theirs string, a Author, 
 	}
 	tree, conflicts, err := r.mergeTree(ctx, ours, theirs)
 	if err != nil {
-		return "", conflicts, fmt.Errorf("merge %s with %s: %w", short(ours), short(theirs), err)
+		return "", conflicts, fmt.Errorf("merge %s with %s: %w", messaging.ShortCommit(ours), messaging.ShortCommit(theirs), err)
 	}
 	commit, err = r.commitTree(ctx, tree, a, message, ours, theirs)
 	if err != nil {
@@ -43,7 +45,7 @@ func (r *Repo) MergeCommits(ctx context.Context, ours, theirs string, a Author, 
 // without checking anything out, like Merge.
 func (r *Repo) MergeCommit(ctx context.Context, into, commit string, a Author, message string) (MergeResult, error) {
 	fail := func(err error) (MergeResult, error) {
-		return MergeResult{}, fmt.Errorf("merge %s into %s: %w", short(commit), into, err)
+		return MergeResult{}, fmt.Errorf("merge %s into %s: %w", messaging.ShortCommit(commit), into, err)
 	}
 	if err := checkBranch(into); err != nil {
 		return fail(err)
@@ -60,11 +62,11 @@ func (r *Repo) MergeCommit(ctx context.Context, into, commit string, a Author, m
 		return fail(err)
 	}
 	if message == "" {
-		message = fmt.Sprintf("Merge %s into %s", short(commit), into)
+		message = fmt.Sprintf("Merge %s into %s", messaging.ShortCommit(commit), into)
 	}
 	next, conflicts, err := r.MergeCommits(ctx, ours, commit, a, message)
 	if err != nil {
-		return MergeResult{Commit: ours, Conflicts: conflicts}, fmt.Errorf("merge %s into %s: %w", short(commit), into, err)
+		return MergeResult{Commit: ours, Conflicts: conflicts}, fmt.Errorf("merge %s into %s: %w", messaging.ShortCommit(commit), into, err)
 	}
 	res := MergeResult{Commit: next}
 	switch next {
@@ -74,7 +76,7 @@ func (r *Repo) MergeCommit(ctx context.Context, into, commit string, a Author, m
 	case commit:
 		res.FastForward = true
 	}
-	if err := r.moveBranch(ctx, into, next, ours, "cadre: merge "+short(commit)); err != nil {
+	if err := r.moveBranch(ctx, into, next, ours, "cadre: merge "+messaging.ShortCommit(commit)); err != nil {
 		return fail(err)
 	}
 	return res, nil
@@ -130,7 +132,7 @@ func (r *Repo) commitTree(ctx context.Context, tree string, a Author, message st
 // untracked and ignored files, so a test sees exactly that commit.
 func (r *Repo) Checkout(ctx context.Context, w *Worktree, commit string) error {
 	if _, err := r.run(ctx, w.Path, "checkout", "-q", "--detach", "--force", commit); err != nil {
-		return fmt.Errorf("check out %s in %s: %w", short(commit), w.Path, err)
+		return fmt.Errorf("check out %s in %s: %w", messaging.ShortCommit(commit), w.Path, err)
 	}
 	if _, err := r.run(ctx, w.Path, "clean", "-q", "-f", "-d", "-x"); err != nil {
 		return fmt.Errorf("clean %s: %w", w.Path, err)

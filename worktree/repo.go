@@ -1,6 +1,8 @@
 package worktree
 
 import (
+	"github.com/cadre-dev/cadre/messaging"
+
 	"bytes"
 	"context"
 	"errors"
@@ -318,7 +320,7 @@ func (r *Repo) CreateBranch(ctx context.Context, name, commit string) error {
 		if tip == c {
 			return nil
 		}
-		return fmt.Errorf("create branch %s at %s: %w at %s", name, short(c), ErrBranchExists, short(tip))
+		return fmt.Errorf("create branch %s at %s: %w at %s", name, messaging.ShortCommit(c), ErrBranchExists, messaging.ShortCommit(tip))
 	}
 	if _, err := r.run(ctx, r.root, "update-ref", "-m", "cadre: create branch", "refs/heads/"+name, c, ""); err != nil {
 		return fmt.Errorf("create branch %s: %w", name, err)
@@ -446,13 +448,6 @@ func isFullHash(s string) bool {
 		}
 	}
 	return true
-}
-
-func short(c string) string {
-	if len(c) > 12 {
-		return c[:12]
-	}
-	return c
 }
 
 func splitLines(b []byte) []string {

@@ -226,7 +226,7 @@ func supervise(ctx context.Context, o *RunOptions, start func(*supervisor.Superv
 		}
 	}()
 	if !o.JSONL {
-		fmt.Fprintf(o.IO.Out, "run %s on %s (base %s, result branch %s)\n", r.ID, r.Repo.Root(), short(r.Base), r.Result)
+		fmt.Fprintf(o.IO.Out, "run %s on %s (base %s, result branch %s)\n", r.ID, r.Repo.Root(), messaging.ShortCommit(r.Base), r.Result)
 	}
 	if !o.JSONL && !o.NoUI && o.terminal != nil && o.terminal() {
 		// The dashboard closes with q; the run goes on with progress lines.
@@ -278,11 +278,4 @@ func follow(sup *supervisor.Supervisor, run string, after uint64, jsonl bool, w 
 		}
 	}
 	return sub.Err()
-}
-
-func short(commit string) string {
-	if len(commit) > 12 {
-		return commit[:12]
-	}
-	return commit
 }

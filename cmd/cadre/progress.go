@@ -38,7 +38,7 @@ func describeEvent(ev messaging.Event) string {
 	case messaging.EvRunStarted:
 		var p messaging.RunStarted
 		if ev.Decode(&p) == nil {
-			return fmt.Sprintf("started: %q on %s at %s", oneLine(p.Task, 60), p.Repo, short(p.BaseCommit))
+			return fmt.Sprintf("started: %q on %s at %s", oneLine(p.Task, 60), p.Repo, messaging.ShortCommit(p.BaseCommit))
 		}
 	case messaging.EvRunFinished:
 		var p messaging.RunFinished
@@ -101,12 +101,12 @@ func describeEvent(ev messaging.Event) string {
 	case messaging.EvSnapshot:
 		var p messaging.Snapshot
 		if ev.Decode(&p) == nil {
-			return fmt.Sprintf("snapshot %s (%s)", short(p.Commit), strings.Join(p.Files, ", "))
+			return fmt.Sprintf("snapshot %s (%s)", messaging.ShortCommit(p.Commit), strings.Join(p.Files, ", "))
 		}
 	case messaging.EvMerged:
 		var p messaging.Merged
 		if ev.Decode(&p) == nil {
-			return fmt.Sprintf("merged %s into %s → %s", short(p.Commit), p.Into, short(p.Result))
+			return fmt.Sprintf("merged %s into %s → %s", messaging.ShortCommit(p.Commit), p.Into, messaging.ShortCommit(p.Result))
 		}
 	case messaging.EvApprovalRequested:
 		var p messaging.ApprovalRequested
@@ -147,14 +147,14 @@ func summarizeBody(env messaging.Envelope) string {
 	case messaging.Report:
 		return v.Status + ": " + oneLine(v.Summary, 80)
 	case messaging.TestRequest:
-		return fmt.Sprintf("test %d agent(s) at %s", len(v.Agents), short(v.Commit))
+		return fmt.Sprintf("test %d agent(s) at %s", len(v.Agents), messaging.ShortCommit(v.Commit))
 	case messaging.TestReport:
 		if v.Passed {
 			return fmt.Sprintf("PASSED (%s)", strings.Join(v.Command, " "))
 		}
 		return fmt.Sprintf("FAILED exit %d %s", v.ExitCode, strings.Join(v.Failed, ", "))
 	case messaging.ReviewRequest:
-		return fmt.Sprintf("review %s at %s", v.Agent, short(v.Commit))
+		return fmt.Sprintf("review %s at %s", v.Agent, messaging.ShortCommit(v.Commit))
 	case messaging.Review:
 		s := fmt.Sprintf("%s %s: %s", v.Verdict, v.Agent, oneLine(v.Summary, 60))
 		if v.Merge != "" {
