@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/cadre-dev/cadre/sandbox/execpolicy"
@@ -81,7 +82,19 @@ func RunCLI(ctx context.Context, opts CLIOptions, stdin io.Reader, stdout, stder
 	if opts.Network {
 		p.Network = NetHost
 	}
-	r, err := New(p, append([]Option{WithReexec()}, opts.Options...)...)
+	runOpts := []Option{WithReexec()}
+	if os.Geteuid() == 0 {
+		// Agents' worktrees belong to cadre and are handed to an
+		// unprivileged uid before each command; a directory of the user's
+		// is not: the command runs as its owner (still confined), so no
+		// file changes hands.
+		var st syscall.Stat_t
+		if err := syscall.Stat(wd, &st); err != nil {
+			return 1, fmt.Errorf("sandbox: workdir: %w", err)
+		}
+		runOpts = append(runOpts, WithHostID(int(st.Uid), int(st.Gid)))
+	}
+	r, err := New(p, append(runOpts, opts.Options...)...)
 	if err != nil {
 		return 1, err
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -30,16 +29,6 @@ inside the sandbox.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Argv = args
-			if os.Geteuid() == 0 {
-				// Agents' worktrees belong to cadre and are handed to an
-				// unprivileged uid; a directory of yours is not: the command
-				// runs as its owner (still confined), so nothing changes hands.
-				uid, gid, err := ownerOf(o.Workdir)
-				if err != nil {
-					return usageError{err}
-				}
-				o.Options = append(o.Options, sandbox.WithHostID(uid, gid))
-			}
 			code, err := sandbox.RunCLI(c.Context(), o, f.IO.In, f.IO.Out, f.IO.ErrOut)
 			if err != nil {
 				if errors.Is(err, sandbox.ErrInvalidPolicy) {
@@ -62,17 +51,6 @@ inside the sandbox.`,
 	cmd.Flags().StringVar(&o.PolicyFile, "policy", "", "exec-policy rules file (TOML) added to the shipped rules")
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", 10*time.Minute, "wall-clock limit")
 	return cmd
-}
-
-func ownerOf(dir string) (uid, gid int, err error) {
-	if dir == "" {
-		dir = "."
-	}
-	var st syscall.Stat_t
-	if err := syscall.Stat(dir, &st); err != nil {
-		return 0, 0, fmt.Errorf("--workdir: %w", err)
-	}
-	return int(st.Uid), int(st.Gid), nil
 }
 
 // NewCmdPolicy groups exec-policy commands.
