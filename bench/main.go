@@ -46,6 +46,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -60,11 +61,24 @@ func main() {
 	}
 	quick := flag.Bool("quick", false, "much shorter run (tiny counts), for tests and smoke checks")
 	only := flag.String("only", "", "run one measure: orchestration, start, sandbox, append, replay, worktree; ui measures the dashboard in this process and prints its ui.LoadResult as JSON")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measures to this file")
 	flag.Parse()
-	cfg := fullConfig()
-	if *quick {
-		cfg = quickConfig()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		code := run(cfgFor(*quick), *only, os.Stdout, os.Stderr)
+		pprof.StopCPUProfile()
+		f.Close()
+		os.Exit(code)
 	}
+	cfg := cfgFor(*quick)
 	if *only == "ui" && os.Getenv(uiChildEnv) == "" {
 		// Manual use: measure in this process and print the JSON result.
 		res, err := measureUIHere(cfg.uiAgents, cfg.uiRate, cfg.uiDur)
@@ -76,6 +90,13 @@ func main() {
 		return
 	}
 	os.Exit(run(cfg, *only, os.Stdout, os.Stderr))
+}
+
+func cfgFor(quick bool) config {
+	if quick {
+		return quickConfig()
+	}
+	return fullConfig()
 }
 
 // row is one line of the table.

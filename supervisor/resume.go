@@ -59,7 +59,12 @@ func (s *Supervisor) Interrupted(repo string) ([]messaging.RunSummary, error) {
 // branch), and the messages sent to it but not yet taken delivered again.
 // spec gives what is not journaled: the model, sandbox and limits to use now.
 func (s *Supervisor) Resume(ctx context.Context, id string, spec RunSpec) (*Run, error) {
-	var events []messaging.Event
+	// Sized from the last seq: one allocation instead of a growing copy.
+	last, err := s.db.LastSeq(id)
+	if err != nil {
+		return nil, fmt.Errorf("resume %s: %w", id, err)
+	}
+	events := make([]messaging.Event, 0, last)
 	if err := s.db.Events(id, 0, func(ev messaging.Event) error {
 		events = append(events, ev)
 		return nil
@@ -95,6 +100,15 @@ func (s *Supervisor) Resume(ctx context.Context, id string, spec RunSpec) (*Run,
 	// The agents rebuild from these events instead of reading the journal
 	// again, each its own.
 	r.preload = map[messaging.Address][]messaging.Event{}
+	counts := map[messaging.Address]int{}
+	for _, ev := range events {
+		counts[ev.Agent]++
+	}
+	for a, n := range counts {
+		if !a.IsZero() {
+			r.preload[a] = make([]messaging.Event, 0, n)
+		}
+	}
 	for _, ev := range events {
 		if !ev.Agent.IsZero() {
 			r.preload[ev.Agent] = append(r.preload[ev.Agent], ev)

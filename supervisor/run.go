@@ -16,6 +16,7 @@ import (
 	"github.com/cadre-dev/cadre/actors"
 	"github.com/cadre-dev/cadre/actors/model"
 	"github.com/cadre-dev/cadre/messaging"
+	"github.com/cadre-dev/cadre/sandbox"
 	"github.com/cadre-dev/cadre/sandbox/execpolicy"
 	"github.com/cadre-dev/cadre/worktree"
 )
@@ -38,7 +39,10 @@ type RunSpec struct {
 	// supervisor adds its own retry observer per agent.
 	Model model.Config
 	// NewModel builds a client; nil means model.New. Tests use it to count.
-	NewModel        func(model.Config) (model.Client, error)
+	NewModel func(model.Config) (model.Client, error)
+	// NewRunner builds an agent's command runner from its policy; nil means
+	// sandbox.New. Tests use it to put a faulty runner under a tool.
+	NewRunner       func(sandbox.Policy) (sandbox.Runner, error)
 	MaxWorking      int // agents working at once (model turn or command); default 4
 	MaxTurns        int // per agent; default 60
 	MaxReviewRounds int // request_changes rounds before the planner decides; default 3
@@ -227,6 +231,9 @@ func defaults(spec *RunSpec) {
 	}
 	if spec.RootRole == "" {
 		spec.RootRole = "planner"
+	}
+	if spec.NewRunner == nil {
+		spec.NewRunner = func(p sandbox.Policy) (sandbox.Runner, error) { return sandbox.New(p) }
 	}
 	if spec.NewModel == nil {
 		spec.NewModel = model.New

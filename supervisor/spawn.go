@@ -219,7 +219,7 @@ func (r *Run) newRunner(st *agentState) (sandbox.Runner, error) {
 	if r.Spec.Sandbox == SandboxOff {
 		p.Mode = sandbox.DangerFullAccess
 	}
-	runner, err := sandbox.New(p)
+	runner, err := r.Spec.NewRunner(p)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox for %s: %w (use --sandbox off to run commands unconfined)", st.addr, err)
 	}

@@ -3,16 +3,19 @@ package supervisor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/cadre-dev/cadre/actors/model"
 	"github.com/cadre-dev/cadre/messaging"
+	"github.com/cadre-dev/cadre/sandbox"
 	"github.com/cadre-dev/cadre/supervisor/journal"
 )
 
@@ -179,5 +182,93 @@ func TestCostIsJournaledPerTurnAndSummed(t *testing.T) {
 	want := 0.8*1.25 + 0.2*0.125 + 0.1*10
 	if d := sum.CostUSD - want; d > 1e-9 || d < -1e-9 {
 		t.Fatalf("cost %v, want %v", sum.CostUSD, want)
+	}
+}
+
+// shellUntilOK is a model client that calls shell until a tool output says
+// "tool-ok", then finishes.
+type shellUntilOK struct{ calls atomic.Int64 }
+
+func (m *shellUntilOK) Turn(ctx context.Context, req model.Request) (model.Turn, error) {
+	for _, it := range req.Input {
+		if it.Role == model.RoleTool && strings.Contains(it.Text, "tool-ok") {
+			return model.Turn{Text: "done after tool panics", Started: time.Now(), Finished: time.Now()}, nil
+		}
+	}
+	id := fmt.Sprintf("call-%d", m.calls.Add(1))
+	return model.Turn{ToolCalls: []model.ToolCall{{ID: id, Name: "shell", Arguments: `{"command":["true"]}`}},
+		Started: time.Now(), Finished: time.Now()}, nil
+}
+
+// panickyRunner panics in its first `panics` commands, then prints tool-ok.
+type panickyRunner struct {
+	mu     *sync.Mutex
+	calls  *int
+	panics int
+}
+
+func (p panickyRunner) Run(ctx context.Context, cmd sandbox.Command) (sandbox.Result, error) {
+	p.mu.Lock()
+	*p.calls++
+	n := *p.calls
+	p.mu.Unlock()
+	if n <= p.panics {
+		panic("runner exploded")
+	}
+	return sandbox.Result{Output: []byte("tool-ok\n")}, nil
+}
+
+func (panickyRunner) Close() error { return nil }
+
+func runPanickyTool(t *testing.T, panics int) (Outcome, []messaging.Event) {
+	t.Helper()
+	sup, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sup.Close()
+	var mu sync.Mutex
+	calls := 0
+	r, err := sup.Start(context.Background(), RunSpec{
+		Repo: testRepo(t), Task: "t", Model: model.Config{Model: "m"}, RootRole: "coder",
+		NewModel:  func(model.Config) (model.Client, error) { return &shellUntilOK{}, nil },
+		NewRunner: func(sandbox.Policy) (sandbox.Runner, error) { return panickyRunner{&mu, &calls, panics}, nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := r.Wait()
+	var evs []messaging.Event
+	if err := sup.Journal().Events(r.ID, 0, func(ev messaging.Event) error { evs = append(evs, ev); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return out, evs
+}
+
+func TestPanickingToolRestartsTheAgent(t *testing.T) {
+	out, evs := runPanickyTool(t, 2)
+	if out.Status != messaging.StatusSucceeded || out.Summary != "done after tool panics" {
+		t.Fatalf("outcome %+v", out)
+	}
+	if n := count(evs, messaging.EvWarning, "panicked: runner exploded"); n != 2 {
+		t.Fatalf("%d tool panics journaled, want 2", n)
+	}
+	// The shell calls cut short by the panics were not re-run (shell is not
+	// read-only): the model was told they were interrupted.
+	if n := count(evs, messaging.EvToolResult, "interrupted"); n != 2 {
+		t.Errorf("%d interrupted tool results, want 2", n)
+	}
+}
+
+func TestPanickingToolFailsTheAgentAfterTheLimit(t *testing.T) {
+	out, evs := runPanickyTool(t, 1000)
+	if out.Status != messaging.StatusFailed || !strings.Contains(out.Err.Error(), "restart limit") {
+		t.Fatalf("outcome %+v", out)
+	}
+	if n := count(evs, messaging.EvWarning, "panicked: runner exploded"); n != 4 {
+		t.Fatalf("%d panics journaled, want 4 (first run + 3 restarts)", n)
+	}
+	if count(evs, messaging.EvAgentFailed, "restart limit") != 1 {
+		t.Fatal("no agent_failed")
 	}
 }

@@ -24,10 +24,16 @@
 // # Layout
 //
 //	meta                         schema_version, created
-//	runs/<id>/events             8-byte big-endian seq -> event JSON
+//	runs/<id>/events             8-byte big-endian seq -> event record
 //	runs/<id>/by_agent/<address> seq -> empty (index for AgentEvents)
 //	runs/<id>/agents             address -> seq of its first agent_started
 //	runs/<id>  key "summary"     messaging.RunSummary JSON
+//
+// An event record (schema version 2, see record.go) is a binary header
+// (type, agent, generation, time) followed by the payload's JSON, so that
+// reading a run back parses no JSON. Version 1 stored each event as one
+// JSON object; opening a version 1 file rewrites its records in the opening
+// transaction (testdata/v1.db is such a file).
 //
 // # Lifecycle
 //

@@ -19,19 +19,12 @@ func runBucket(tx *bolt.Tx, id string) *bolt.Bucket {
 	return tx.Bucket(bucketRuns).Bucket([]byte(id))
 }
 
-func decodeEvent(run string, seq uint64, raw []byte) (messaging.Event, error) {
-	var ev messaging.Event
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		return ev, fmt.Errorf("decode event %d of run %s: %w", seq, run, err)
-	}
-	return ev, nil
-}
-
 // Events calls fn with every event of run whose Seq is greater than after,
 // in Seq order. An error from fn stops the scan and is returned as is. fn
 // runs outside any transaction and may call Append; events committed during
 // the scan may or may not be seen. An unknown run gives ErrNoRun.
 func (db *DB) Events(run string, after uint64, fn func(messaging.Event) error) error {
+	d := newRecordDecoder()
 	return db.scan(run, after, func(tx *bolt.Tx, from uint64, buf []messaging.Event) ([]messaging.Event, error) {
 		rb := runBucket(tx, run)
 		if rb == nil {
@@ -39,7 +32,7 @@ func (db *DB) Events(run string, after uint64, fn func(messaging.Event) error) e
 		}
 		c := rb.Bucket(bucketEvents).Cursor()
 		for k, v := c.Seek(seqKey(from + 1)); k != nil && len(buf) < readChunk; k, v = c.Next() {
-			ev, err := decodeEvent(run, keySeq(k), v)
+			ev, err := d.decode(run, keySeq(k), v)
 			if err != nil {
 				return nil, err
 			}
@@ -54,6 +47,7 @@ func (db *DB) Events(run string, after uint64, fn func(messaging.Event) error) e
 // no call and no error.
 func (db *DB) AgentEvents(run string, agent messaging.Address, after uint64, fn func(messaging.Event) error) error {
 	addr := []byte(agent.String())
+	d := newRecordDecoder()
 	return db.scan(run, after, func(tx *bolt.Tx, from uint64, buf []messaging.Event) ([]messaging.Event, error) {
 		rb := runBucket(tx, run)
 		if rb == nil {
@@ -70,7 +64,7 @@ func (db *DB) AgentEvents(run string, agent messaging.Address, after uint64, fn 
 			if v == nil {
 				return nil, fmt.Errorf("index of %s in run %s names missing event %d", agent, run, keySeq(k))
 			}
-			ev, err := decodeEvent(run, keySeq(k), v)
+			ev, err := d.decode(run, keySeq(k), v)
 			if err != nil {
 				return nil, err
 			}

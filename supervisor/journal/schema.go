@@ -10,7 +10,7 @@ import (
 )
 
 // SchemaVersion is the on-disk layout this package writes.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // targetVersion is what Open migrates to; tests raise it to exercise a
 // migration that does not exist yet.
@@ -19,7 +19,9 @@ var targetVersion = SchemaVersion
 // migrations[n] rewrites a version-n file into version n+1. Open applies
 // every step from the file's version to targetVersion in the transaction
 // that also records the new version, so a failed step changes nothing.
-var migrations = map[int]func(tx *bolt.Tx) error{}
+var migrations = map[int]func(tx *bolt.Tx) error{
+	1: migrateV1Records,
+}
 
 var (
 	bucketMeta    = []byte("meta")

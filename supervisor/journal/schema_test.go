@@ -2,8 +2,10 @@ package journal_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -111,8 +113,9 @@ func TestV1FixtureOpens(t *testing.T) {
 func TestMigrationHookRuns(t *testing.T) {
 	path := openFixtureCopy(t)
 	var ran int
-	restore := journal.WithSchema(2, map[int]func(tx *bolt.Tx) error{
-		1: func(tx *bolt.Tx) error {
+	next := journal.SchemaVersion + 1
+	restore := journal.WithSchema(next, map[int]func(tx *bolt.Tx) error{
+		journal.SchemaVersion: func(tx *bolt.Tx) error {
 			ran++
 			b, err := tx.CreateBucket([]byte("added_by_v2"))
 			if err != nil {
@@ -129,7 +132,7 @@ func TestMigrationHookRuns(t *testing.T) {
 	if ran != 1 {
 		t.Errorf("migration ran %d times, want 1", ran)
 	}
-	if v, err := db.SchemaVersionOf(); err != nil || v != "2" {
+	if v, err := db.SchemaVersionOf(); err != nil || v != fmt.Sprint(next) {
 		t.Errorf("schema version after migration = %q, %v", v, err)
 	}
 	err = db.Bolt().View(func(tx *bolt.Tx) error {
@@ -157,29 +160,53 @@ func TestMigrationHookRuns(t *testing.T) {
 
 func TestFailedMigrationChangesNothing(t *testing.T) {
 	path := openFixtureCopy(t)
-	restore := journal.WithSchema(3, map[int]func(tx *bolt.Tx) error{
-		1: func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("half")); return err },
-		2: func(tx *bolt.Tx) error { return errors.New("disk on fire") },
+	// The real step 1 -> 2 runs and rewrites every record; the next step
+	// adds a bucket and then fails: nothing of either may stay.
+	next := journal.SchemaVersion + 1
+	restore := journal.WithSchema(next, map[int]func(tx *bolt.Tx) error{
+		journal.SchemaVersion: func(tx *bolt.Tx) error {
+			if _, err := tx.CreateBucket([]byte("half")); err != nil {
+				return err
+			}
+			return errors.New("disk on fire")
+		},
 	})
 	_, err := journal.Open(path, journal.Options{})
 	restore()
-	if err == nil || !strings.Contains(err.Error(), "migrate schema version 2 to 3: disk on fire") {
-		t.Fatalf("Open = %v", err)
+	want := fmt.Sprintf("migrate schema version %d to %d: disk on fire", journal.SchemaVersion, next)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Open = %v, want it to say %q", err, want)
 	}
+	raw, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = raw.View(func(tx *bolt.Tx) error {
+		if v := string(tx.Bucket([]byte("meta")).Get([]byte("schema_version"))); v != "1" {
+			t.Errorf("version after failed migration = %q, want 1", v)
+		}
+		if tx.Bucket([]byte("half")) != nil {
+			t.Error("a step of a failed migration was kept")
+		}
+		ev := tx.Bucket([]byte("runs")).Bucket([]byte(runA)).Bucket([]byte("events")).Get([]byte{0, 0, 0, 0, 0, 0, 0, 1})
+		if !json.Valid(ev) {
+			t.Errorf("event 1 is no longer version 1 JSON after a failed migration: %q", ev)
+		}
+		return nil
+	})
+	raw.Close()
+	// With the real migrations only, the file opens and reads.
 	db, err := journal.Open(path, journal.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if v, _ := db.SchemaVersionOf(); v != "1" {
-		t.Errorf("version after failed migration = %q, want 1", v)
+	if v, _ := db.SchemaVersionOf(); v != fmt.Sprint(journal.SchemaVersion) {
+		t.Errorf("version after migration = %q, want %d", v, journal.SchemaVersion)
 	}
-	_ = db.Bolt().View(func(tx *bolt.Tx) error {
-		if tx.Bucket([]byte("half")) != nil {
-			t.Error("first step of a failed migration was kept")
-		}
-		return nil
-	})
+	if got := collect(t, func(fn func(messaging.Event) error) error { return db.Events(runA, 0, fn) }); len(got) != 5 {
+		t.Errorf("run A has %d events after migration, want 5", len(got))
+	}
 }
 
 func TestNewerSchemaRefused(t *testing.T) {
@@ -198,7 +225,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if !errors.Is(err, journal.ErrNewerSchema) {
 		t.Fatalf("Open of a newer file = %v, want ErrNewerSchema", err)
 	}
-	for _, part := range []string{"schema version 2", "up to version 1", "upgrade cadre"} {
+	for _, part := range []string{fmt.Sprintf("schema version %d", journal.SchemaVersion+1), fmt.Sprintf("up to version %d", journal.SchemaVersion), "upgrade cadre"} {
 		if !strings.Contains(err.Error(), part) {
 			t.Errorf("error %q does not say %q", err, part)
 		}

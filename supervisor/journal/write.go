@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/cadre-dev/cadre/messaging"
@@ -25,14 +24,12 @@ type appendReq struct {
 // prepared is the part of recording an event that needs no transaction,
 // done in the caller's goroutine so that the writer only copies bytes.
 type prepared struct {
-	enc     []byte // event JSON with "seq":0 first
+	enc     []byte // the event's record (see record.go)
 	started *messaging.RunStarted
 	fin     *messaging.RunFinished
 	usage   *messaging.Usage
 	cost    float64
 }
-
-var seqZeroPrefix = []byte(`{"seq":0,`)
 
 func prepare(ev messaging.Event) (prepared, error) {
 	var p prepared
@@ -42,15 +39,16 @@ func prepare(ev messaging.Event) (prepared, error) {
 	if ev.Type == "" {
 		return p, fmt.Errorf("%w: event of run %s without a type", ErrInvalidEvent, ev.Run)
 	}
-	ev.Seq = 0
-	enc, err := json.Marshal(ev)
-	if err != nil {
-		return p, fmt.Errorf("%w: encode %s event: %v", ErrInvalidEvent, ev.Type, err)
+	if len(ev.Data) > 0 {
+		// Stored compact, as JSON encoding would; invalid JSON is refused.
+		var data bytes.Buffer
+		if err := json.Compact(&data, ev.Data); err != nil {
+			return p, fmt.Errorf("%w: encode %s event: %v", ErrInvalidEvent, ev.Type, err)
+		}
+		ev.Data = data.Bytes()
 	}
-	if !bytes.HasPrefix(enc, seqZeroPrefix) {
-		return p, fmt.Errorf("encode %s event: unexpected JSON layout %.20q", ev.Type, enc)
-	}
-	p.enc = enc
+	p.enc = encodeRecord(make([]byte, 0, 32+len(ev.Data)), ev)
+	var err error
 	decode := func(v messaging.Payload) error {
 		if err := ev.Decode(v); err != nil {
 			return fmt.Errorf("%w: %v", ErrInvalidEvent, err)
@@ -71,15 +69,6 @@ func prepare(ev messaging.Event) (prepared, error) {
 		p.cost = mt.CostUSD
 	}
 	return p, err
-}
-
-// encodeWithSeq turns the prepared `{"seq":0,...` into `{"seq":N,...`.
-func encodeWithSeq(enc []byte, seq uint64) []byte {
-	const head = len(`{"seq":`)
-	out := make([]byte, 0, len(enc)+20)
-	out = append(out, enc[:head]...)
-	out = strconv.AppendUint(out, seq, 10)
-	return append(out, enc[head+1:]...)
 }
 
 // Append records evs and returns them with Seq set, once the transaction
@@ -361,7 +350,7 @@ func (st *runTx) add(ev *messaging.Event, p *prepared) error {
 	st.last++
 	ev.Seq = st.last
 	key := seqKey(ev.Seq)
-	if err := st.events.Put(key, encodeWithSeq(p.enc, ev.Seq)); err != nil {
+	if err := st.events.Put(key, p.enc); err != nil {
 		return fmt.Errorf("store event %d of run %s: %w", ev.Seq, ev.Run, err)
 	}
 	if !ev.Agent.IsZero() {
