@@ -18,6 +18,13 @@ import (
 // ErrTurnLimit ends an agent that used all its model turns.
 var ErrTurnLimit = errors.New("turn limit reached")
 
+// ErrModel wraps the error of a model turn that failed because the provider
+// is unavailable (model.Unavailable: its retries are spent on 429/5xx,
+// cut or stalled streams, or it refuses the credentials). The turn is not
+// journaled, so the agent asks again when it is resumed. A request the
+// provider rejects as wrong (400: context too long, ...) is not ErrModel.
+var ErrModel = errors.New("the model provider failed")
+
 // Model takes one model turn.
 type Model interface {
 	Turn(ctx context.Context, req model.Request) (model.Turn, error)
@@ -255,6 +262,9 @@ func (a *Agent) turn(ctx context.Context) error {
 	})
 	release()
 	if err != nil {
+		if model.Unavailable(err) {
+			return fmt.Errorf("model turn %d: %w: %w", n, ErrModel, err)
+		}
 		return fmt.Errorf("model turn %d: %w", n, err)
 	}
 	mt := messaging.ModelTurn{

@@ -14,6 +14,7 @@ type EventType string
 const (
 	EvRunStarted       EventType = "run_started"
 	EvRunFinished      EventType = "run_finished"
+	EvRunSuspended     EventType = "run_suspended"
 	EvWarning          EventType = "warning"
 	EvAgentStarted     EventType = "agent_started"
 	EvAgentIdle        EventType = "agent_idle"
@@ -95,6 +96,17 @@ type RunFinished struct {
 	ResultCommit string `json:"result_commit,omitempty"`
 	Error        string `json:"error,omitempty"`
 }
+
+// RunSuspended: the run stopped without finishing (its model provider kept
+// failing, or the user interrupted it); `cadre resume` continues it.
+type RunSuspended struct {
+	Reason string `json:"reason"`
+	Error  string `json:"error,omitempty"`
+}
+
+// EndsStream reports whether e is the last event of a run's live stream:
+// the run finished or was suspended (a resume appends after it).
+func (e Event) EndsStream() bool { return e.Type == EvRunFinished || e.Type == EvRunSuspended }
 
 // Warning is something the user must know, e.g. that commands are not
 // confined.
@@ -259,6 +271,7 @@ type MergeFailed struct {
 
 func (RunStarted) EventType() EventType       { return EvRunStarted }
 func (RunFinished) EventType() EventType      { return EvRunFinished }
+func (RunSuspended) EventType() EventType     { return EvRunSuspended }
 func (Warning) EventType() EventType          { return EvWarning }
 func (AgentStarted) EventType() EventType     { return EvAgentStarted }
 func (AgentIdle) EventType() EventType        { return EvAgentIdle }

@@ -193,6 +193,7 @@ func TestEventsGolden(t *testing.T) {
 	payloads := []Payload{
 		RunStarted{Task: "fix the bug", Repo: "/src/demo", BaseBranch: "main", BaseCommit: "cafe", ResultBranch: "cadre/r-20261123-ab12/result", Version: Version},
 		RunFinished{Status: StatusSucceeded, Summary: "fixed", ResultBranch: "cadre/r-20261123-ab12/result", ResultCommit: "beef"},
+		RunSuspended{Reason: "the model provider kept failing", Error: "model: turn failed after 5 attempts: HTTP 500"},
 		Warning{Text: "commands are not confined"},
 		AgentStarted{Role: "coder", Parent: Root, Task: "fix", Model: "m", Worktree: "/state/wt", Branch: "cadre/r/root-coder_a", Base: "cafe"},
 		AgentIdle{Reason: "reported"},
@@ -232,7 +233,7 @@ func TestEventsGolden(t *testing.T) {
 		names = append(names, string(e))
 	}
 	sort.Strings(names)
-	if len(names) != 19 {
+	if len(names) != 20 {
 		t.Fatalf("golden covers %d event types: %v", len(names), names)
 	}
 }

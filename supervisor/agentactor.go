@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"time"
@@ -113,6 +114,13 @@ func (a *agentActor) Receive(ctx actor.Context) {
 		a.run.warnAgent(a.addr, fmt.Sprintf("agent %s panicked: %v; restarting it from its journal\n%s", a.addr, m.value, m.stack))
 		panic(fmt.Sprintf("agent %s: %v", a.addr, m.value))
 	case *workerFailed:
+		if errors.Is(m.err, actors.ErrModel) {
+			// The provider is down or refuses: every agent would fail
+			// the same way. Keep the run resumable instead of failing
+			// agents one by one.
+			a.run.suspendFor(fmt.Sprintf("the model provider failed for %s", a.addr), m.err)
+			return
+		}
 		a.run.agentFailed(a.addr, m.err)
 		ctx.Stop(ctx.Self())
 	}

@@ -180,7 +180,7 @@ func (s *Supervisor) serveEvents(w http.ResponseWriter, r *http.Request) {
 			if write(ev) != nil {
 				return
 			}
-			if ev.Type == messaging.EvRunFinished {
+			if ev.EndsStream() {
 				if flusher != nil {
 					flusher.Flush()
 				}

@@ -89,10 +89,12 @@ type Run struct {
 	reviews   map[messaging.Address]reviewState
 	finished  *messaging.RunFinished
 	suspended bool
-	finishCh  chan struct{}
-	outcome   Outcome
-	warnings  []string
-	gate      *actors.Gate
+	// suspendErr is why the run suspended itself (nil: the user suspended it).
+	suspendErr error
+	finishCh   chan struct{}
+	outcome    Outcome
+	warnings   []string
+	gate       *actors.Gate
 
 	approvalSeq int
 	approvals   map[string]*pendingApproval
@@ -320,8 +322,27 @@ func (r *Run) Suspend() {
 	r.finished = &messaging.RunFinished{Status: StatusInterrupted}
 	r.suspended = true
 	r.mu.Unlock()
+	_, _ = r.record(context.Background(), messaging.Address{}, 0, messaging.RunSuspended{Reason: "stopped by the user"})
 	close(r.finishCh)
 	<-r.done
+}
+
+// suspendFor stops the run without finishing it because of err (its model
+// provider kept failing): the journal says so with run_suspended, the run
+// is left interrupted, and `cadre resume` continues it. It does not wait
+// for the run to stop (an agent's actor calls it).
+func (r *Run) suspendFor(reason string, err error) {
+	r.mu.Lock()
+	if r.finished != nil {
+		r.mu.Unlock()
+		return
+	}
+	r.finished = &messaging.RunFinished{Status: StatusInterrupted}
+	r.suspended = true
+	r.suspendErr = fmt.Errorf("%s: %w; resume it with: cadre resume %s", reason, err, r.ID)
+	r.mu.Unlock()
+	_, _ = r.record(context.Background(), messaging.Address{}, 0, messaging.RunSuspended{Reason: reason, Error: err.Error()})
+	close(r.finishCh)
 }
 
 // finish sets how the run ends; the first call wins.
@@ -345,7 +366,8 @@ func (r *Run) finishWhenDone() {
 	suspended := r.suspended
 	r.mu.Unlock()
 	if suspended {
-		r.outcome = Outcome{Status: StatusInterrupted, ResultBranch: r.Result}
+		r.outcome = Outcome{Status: StatusInterrupted, ResultBranch: r.Result, Err: r.suspendErr}
+		_ = r.sup.db.SetRunStatus(r.ID, StatusInterrupted)
 		r.sup.mu.Lock()
 		delete(r.sup.runs, r.ID)
 		r.sup.mu.Unlock()

@@ -257,6 +257,12 @@ func (m *Model) Apply(ev messaging.Event) {
 				m.header.Warning = p.Error
 			}
 		}
+	case messaging.EvRunSuspended:
+		var p messaging.RunSuspended
+		if decode(ev, &p) {
+			m.header.Status = "suspended"
+			m.header.Warning = strings.TrimSpace(p.Reason + ": " + p.Error)
+		}
 	case messaging.EvWarning:
 		var p messaging.Warning
 		if decode(ev, &p) {

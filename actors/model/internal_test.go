@@ -1,6 +1,9 @@
 package model
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -108,5 +111,30 @@ func TestWatchedBodySeesDone(t *testing.T) {
 				t.Errorf("sawDone = %t, want %t", at.sawDone, tt.want)
 			}
 		})
+	}
+}
+
+func TestUnavailable(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"500 after retries", fmt.Errorf("turn failed after 5 attempts: %w", &ProviderError{Status: 500}), true},
+		{"429", &ProviderError{Status: 429}, true},
+		{"error event in a stream", &ProviderError{Message: "overloaded"}, true},
+		{"bad key", &ProviderError{Status: 401}, true},
+		{"context too long", &ProviderError{Status: 400, Message: "context too long"}, false},
+		{"unknown model", &ProviderError{Status: 404}, false},
+		{"cut stream", fmt.Errorf("attempt 5: %w", ErrStreamCut), true},
+		{"stall", ErrStall, true},
+		{"connection refused", errors.New("dial tcp 127.0.0.1:1: connect: connection refused"), true},
+		{"cancelled", fmt.Errorf("abandoned: %w", context.Canceled), false},
+		{"bad request built", fmt.Errorf("%w: tool without a name", ErrRequest), false},
+	}
+	for _, tt := range tests {
+		if got := Unavailable(tt.err); got != tt.want {
+			t.Errorf("%s: Unavailable(%v) = %v, want %v", tt.name, tt.err, got, tt.want)
+		}
 	}
 }

@@ -177,6 +177,18 @@ func (e *ProviderError) Error() string {
 	return fmt.Sprintf("model: provider returned %d: %s", e.Status, msg)
 }
 
+// Unavailable reports whether err, returned by a turn, says the provider
+// itself cannot serve right now (overloaded, down, unreachable, stalling,
+// or refusing the credentials) rather than that this request is wrong: a
+// later attempt of the same conversation may succeed.
+func Unavailable(err error) bool {
+	var perr *ProviderError
+	if !errors.As(err, &perr) {
+		return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, ErrRequest) && !errors.Is(err, ErrConfig)
+	}
+	return perr.Retryable() || perr.Status == http.StatusUnauthorized || perr.Status == http.StatusForbidden
+}
+
 // Retryable reports whether the turn is worth trying again after this error.
 func (e *ProviderError) Retryable() bool {
 	switch {

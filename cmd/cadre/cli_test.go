@@ -135,14 +135,30 @@ func TestFailedRunExitsOne(t *testing.T) {
 }
 
 // A model server that keeps failing ends the run with the provider's own
-// message, not a hang.
+// message, not a hang, and leaves it resumable: once the server recovers,
+// cadre resume finishes it.
 func TestProviderAlwaysFailing(t *testing.T) {
 	repo := sampleRepo(t)
-	script := `{"agents":{"/root":[{"fault":{"kind":"http_500","times":100},"text":"never"}]}}`
+	state := t.TempDir()
+	// Five 500s: exactly what one turn's attempts use up (the client's
+	// default), then the server answers.
+	script := `{"agents":{"/root":[{"fault":{"kind":"http_500","times":5},"text":"done after the outage"}]}}`
 	_, url := startScripted(t, []byte(script), nil)
-	_, stderr, code := runCadre(t, t.TempDir(), "exec", "--repo", repo, "--base-url", url, "--model", "m", "x")
-	if code != 1 || !strings.Contains(stderr, "500") {
+	_, stderr, code := runCadre(t, state, "exec", "--repo", repo, "--base-url", url, "--model", "m", "x")
+	if code != 1 || !strings.Contains(stderr, "500") || !strings.Contains(stderr, "the model provider failed") {
 		t.Fatalf("exit %d stderr %q", code, stderr)
+	}
+	m := regexp.MustCompile(`resume it with: cadre resume (r-\d{8}-[a-z0-9]{4})`).FindStringSubmatch(stderr)
+	if m == nil {
+		t.Fatalf("stderr does not say how to resume: %q", stderr)
+	}
+	out, _, code := runCadre(t, state, "ls")
+	if code != 0 || !strings.Contains(out, m[1]) || !strings.Contains(out, "interrupted") {
+		t.Fatalf("ls after the outage: exit %d\n%s", code, out)
+	}
+	out, stderr, code = runCadre(t, state, "resume", "--base-url", url, "--model", "m", "--no-ui", m[1])
+	if code != 0 || !strings.Contains(out, "done after the outage") {
+		t.Fatalf("resume: exit %d\nstdout %s\nstderr %s", code, out, stderr)
 	}
 }
 

@@ -111,7 +111,7 @@ func collect(ctx context.Context, src ui.Source, run string, follow bool, fn fun
 				}
 			}
 			fn(ev)
-			if ev.Type == messaging.EvRunFinished || (!follow && ev.Seq >= sum.Events) {
+			if ev.EndsStream() || (!follow && ev.Seq >= sum.Events) {
 				return nil
 			}
 		case <-ctx.Done():

@@ -273,7 +273,7 @@ func follow(sup *supervisor.Supervisor, run string, after uint64, jsonl bool, w 
 		} else {
 			p.print(ev)
 		}
-		if ev.Type == messaging.EvRunFinished {
+		if ev.EndsStream() {
 			return nil
 		}
 	}

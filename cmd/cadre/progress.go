@@ -49,6 +49,15 @@ func describeEvent(ev messaging.Event) string {
 			}
 			return s
 		}
+	case messaging.EvRunSuspended:
+		var p messaging.RunSuspended
+		if ev.Decode(&p) == nil {
+			s := "suspended: " + p.Reason
+			if p.Error != "" {
+				s += " — " + oneLine(p.Error, 200)
+			}
+			return s
+		}
 	case messaging.EvWarning:
 		var p messaging.Warning
 		if ev.Decode(&p) == nil {
