@@ -16,6 +16,7 @@ const (
 	ActionCancel    = "cancel"    // end the run
 	ActionApprove   = "approve"   // allow the command of approval request ApprovalID
 	ActionDeny      = "deny"      // refuse it, with Text as the reason
+	ActionBudget    = "budget"    // raise Target's subtree budget by Raise
 )
 
 // ErrBadControl is wrapped by invalid controls.
@@ -30,6 +31,8 @@ type Control struct {
 	// Always, with approve, adds an allow rule so the same command no longer asks.
 	Always bool   `json:"always,omitempty"`
 	By     string `json:"by,omitempty"` // who decided: "cli", "dashboard", a user name
+	// Raise, with budget, is added to Target's budget.
+	Raise *Budget `json:"raise,omitempty"`
 }
 
 // Validate checks that the control names what its action needs.
@@ -44,6 +47,10 @@ func (c Control) Validate() error {
 			return fmt.Errorf("%w: message needs a target and a text", ErrBadControl)
 		}
 	case ActionCancel:
+	case ActionBudget:
+		if c.Target.IsZero() || c.Raise == nil || c.Raise.IsZero() {
+			return fmt.Errorf("%w: budget needs a target and an amount to raise by", ErrBadControl)
+		}
 	case ActionApprove, ActionDeny:
 		if c.ApprovalID == "" {
 			return fmt.Errorf("%w: %s needs an approval id", ErrBadControl, c.Action)

@@ -207,7 +207,41 @@ func apiError(w http.ResponseWriter, status int, err error) {
 func (s *Supervisor) Control(ctx context.Context, run string, c messaging.Control) error {
 	r, ok := s.activeRun(run)
 	if !ok {
+		if c.Action == messaging.ActionBudget {
+			return s.raiseBudgetOffline(ctx, run, c)
+		}
 		return fmt.Errorf("run %s is not active in this process: controls reach only a running run", run)
 	}
 	return r.Control(ctx, c)
+}
+
+// raiseBudgetOffline raises a budget of a run no process runs: the new
+// budget is journaled and applies when the run is resumed.
+func (s *Supervisor) raiseBudgetOffline(ctx context.Context, run string, c messaging.Control) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	sum, err := s.db.Run(run)
+	if err != nil {
+		return err
+	}
+	if sum.Status != StatusInterrupted && sum.Status != StatusRunning {
+		return fmt.Errorf("run %s: %w (%s)", run, ErrFinished, sum.Status)
+	}
+	var cur messaging.Budget
+	if err := s.db.AgentEvents(run, c.Target, 0, func(ev messaging.Event) error {
+		var p messaging.BudgetSet
+		if ev.Type == messaging.EvBudgetSet && ev.Decode(&p) == nil {
+			cur = p.Budget
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	by := c.By
+	if by == "" {
+		by = "api"
+	}
+	_, err = s.record(ctx, messaging.NewEvent(run, c.Target, 0, s.now(), messaging.BudgetSet{Budget: cur.Add(*c.Raise), By: by}))
+	return err
 }

@@ -40,6 +40,8 @@ func (r *Run) Control(ctx context.Context, c messaging.Control) error {
 	switch c.Action {
 	case messaging.ActionCancel:
 		r.Cancel()
+	case messaging.ActionBudget:
+		return r.raiseBudget(ctx, c.Target, *c.Raise, c.By)
 	case messaging.ActionApprove, messaging.ActionDeny:
 		return r.decide(ctx, c)
 	case messaging.ActionPause, messaging.ActionResume:

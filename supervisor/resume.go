@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"time"
 
 	"github.com/cadre-dev/cadre/actors"
 	"github.com/cadre-dev/cadre/messaging"
@@ -121,7 +122,7 @@ func (s *Supervisor) Resume(ctx context.Context, id string, spec RunSpec) (*Run,
 		return nil, err
 	}
 	r.ctx, r.cancelCtx = context.WithCancel(context.Background())
-	r.warn(ctx, fmt.Sprintf("resumed by pid %d", os.Getpid()))
+	r.warn(ctx, fmt.Sprintf(resumedPrefix+"%d", os.Getpid()))
 	r.warnSandboxOff(ctx)
 	if err := r.startRunActor(ctx); err != nil {
 		return nil, err
@@ -175,7 +176,15 @@ func (s *Supervisor) Resume(ctx context.Context, id string, spec RunSpec) (*Run,
 // fold rebuilds the supervisor's side of a run from its journal: agents,
 // their last snapshots, message counters, undelivered messages, reviews.
 func (r *Run) fold(events []messaging.Event) error {
+	var last, open time.Time
+	defer func() {
+		if !open.IsZero() { // the last process was killed
+			r.budget.sessions = append(r.budget.sessions, [2]time.Time{open, last})
+		}
+	}()
 	for _, ev := range events {
+		r.foldBudget(ev, last, &open)
+		last = ev.Time
 		switch ev.Type {
 		case messaging.EvAgentStarted:
 			var p messaging.AgentStarted
@@ -188,7 +197,7 @@ func (r *Run) fold(events []messaging.Event) error {
 			}
 			st, ok := r.agents[ev.Agent]
 			if !ok {
-				st = &agentState{addr: ev.Agent, role: role, parent: p.Parent, task: p.Task, lastSnap: r.Base}
+				st = &agentState{addr: ev.Agent, role: role, parent: p.Parent, task: p.Task, lastSnap: r.Base, started: ev.Time}
 				r.agents[ev.Agent] = st
 			}
 			st.gen = ev.Gen

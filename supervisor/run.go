@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -57,6 +59,11 @@ type RunSpec struct {
 	// Interactive is true when a person can answer approval requests
 	// (cadre run); in cadre exec commands that need approval are denied.
 	Interactive bool
+	// Budgets bound subtrees: the key is the subtree's top address. They
+	// are journaled when the run starts; a resumed run keeps its journal's.
+	Budgets map[messaging.Address]messaging.Budget
+	// Prices override or extend model.DefaultPrices for this run's costs.
+	Prices map[string]model.Price
 }
 
 // Sentinel errors of Start.
@@ -95,6 +102,8 @@ type Run struct {
 	outcome    Outcome
 	warnings   []string
 	gate       *actors.Gate
+	budget     budgets
+	prices     model.Prices
 
 	approvalSeq int
 	approvals   map[string]*pendingApproval
@@ -126,6 +135,8 @@ type agentState struct {
 	lastSnap string
 	failed   bool
 	stopped  bool
+	spent    spend     // model usage so far, for accounting and budgets
+	started  time.Time // first start, for wall-time budgets
 }
 
 type reviewState struct {
@@ -142,8 +153,10 @@ func (s *Supervisor) newRun(id string, repo *worktree.Repo, spec RunSpec, base s
 		sup: s, slots: make(chan struct{}, spec.MaxWorking), done: make(chan struct{}), finishCh: make(chan struct{}),
 		agents: map[messaging.Address]*agentState{}, seq: map[messaging.Address]uint64{},
 		pending: map[messaging.Address][]messaging.Envelope{}, reviews: map[messaging.Address]reviewState{},
-		approvals: map[string]*pendingApproval{},
+		approvals: map[string]*pendingApproval{}, budget: newBudgets(),
+		prices: model.DefaultPrices.With(spec.Prices),
 	}
+	r.budget.sessionStart = s.now()
 	var err error
 	if r.gate, err = actors.NewGate(spec.Rules, spec.ApprovalPolicy); err != nil {
 		return nil, err
@@ -196,6 +209,11 @@ func (s *Supervisor) Start(ctx context.Context, spec RunSpec) (*Run, error) {
 		ResultBranch: r.Result, Team: "default", Version: messaging.Version,
 	}); err != nil {
 		return nil, err
+	}
+	for _, a := range slices.SortedFunc(maps.Keys(spec.Budgets), func(a, b messaging.Address) int { return strings.Compare(a.String(), b.String()) }) {
+		if err := r.setBudget(ctx, a, spec.Budgets[a], "config"); err != nil {
+			return nil, r.abort(ctx, err)
+		}
 	}
 	r.warnSandboxOff(ctx)
 	if dirty, files, err := repo.Dirty(ctx); err == nil && dirty {

@@ -13,7 +13,6 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/cadre-dev/cadre/actors"
-	"github.com/cadre-dev/cadre/actors/model"
 	"github.com/cadre-dev/cadre/messaging"
 	"github.com/cadre-dev/cadre/sandbox"
 )
@@ -43,7 +42,7 @@ func (r *Run) spawn(ctx context.Context, parentPID *actor.PID, parent, addr mess
 		r.mu.Unlock()
 		return nil, fmt.Errorf("spawn %s: the run already has %d agents, its limit", addr, r.Spec.MaxAgents)
 	}
-	st := &agentState{addr: addr, role: role, parent: parent, task: task, gen: 1}
+	st := &agentState{addr: addr, role: role, parent: parent, task: task, gen: 1, started: r.sup.now()}
 	r.agents[addr] = st // reserve the address
 	r.mu.Unlock()
 
@@ -243,7 +242,7 @@ func (h *host) Record(ctx context.Context, ps ...messaging.Payload) error {
 			if m == "" {
 				m = h.run.Spec.Model.Model
 			}
-			v.CostUSD = model.Cost(m, v.Usage.Input, v.Usage.CachedInput, v.Usage.Output)
+			v.CostUSD = h.run.prices.Cost(m, v.Usage.Input, v.Usage.CachedInput, v.Usage.Output)
 			ps[i] = v
 		}
 	}
@@ -251,8 +250,13 @@ func (h *host) Record(ctx context.Context, ps ...messaging.Payload) error {
 		return err
 	}
 	for _, p := range ps {
-		if d, ok := p.(messaging.MessageDelivered); ok {
-			h.run.delivered(h.st.addr, d.Envelope.ID)
+		switch v := p.(type) {
+		case messaging.MessageDelivered:
+			h.run.delivered(h.st.addr, v.Envelope.ID)
+		case messaging.ModelTurn:
+			h.run.mu.Lock()
+			h.st.spent = h.st.spent.add(spend{usage: v.Usage, cost: v.CostUSD, turns: 1})
+			h.run.mu.Unlock()
 		}
 	}
 	return nil
@@ -292,7 +296,14 @@ func (h *host) FinishRun(ctx context.Context, rep messaging.Report) error {
 	return nil
 }
 
-func (h *host) Acquire(ctx context.Context) (func(), error) { return h.run.acquire(ctx) }
+// Acquire waits until no budget above the agent forbids work, then for a
+// working slot.
+func (h *host) Acquire(ctx context.Context) (func(), error) {
+	if err := h.run.waitBudget(ctx, h.st); err != nil {
+		return nil, err
+	}
+	return h.run.acquire(ctx)
+}
 
 func (h *host) Approve(ctx context.Context, argv []string, reason string) (messaging.ApprovalDecided, error) {
 	return h.run.approve(ctx, h.st, argv, reason)

@@ -8,9 +8,12 @@ const PricesAsOf = "2025-08"
 // Price is what a model costs in USD per million tokens.
 type Price struct{ Input, CachedInput, Output float64 }
 
+// Prices is a price table by model id.
+type Prices map[string]Price
+
 // DefaultPrices are OpenAI's list prices as of PricesAsOf for common models.
 // A model not listed costs 0 (local servers, the scripted server).
-var DefaultPrices = map[string]Price{
+var DefaultPrices = Prices{
 	"gpt-5":             {Input: 1.25, CachedInput: 0.125, Output: 10},
 	"gpt-5-codex":       {Input: 1.25, CachedInput: 0.125, Output: 10},
 	"gpt-5-mini":        {Input: 0.25, CachedInput: 0.025, Output: 2},
@@ -28,14 +31,32 @@ var DefaultPrices = map[string]Price{
 // are part of input and billed at the cached price. A dated snapshot name
 // ("gpt-4.1-2025-04-14") is priced as its base model.
 func Cost(model string, input, cachedInput, output int64) float64 {
-	p, ok := DefaultPrices[model]
+	return DefaultPrices.Cost(model, input, cachedInput, output)
+}
+
+// With returns a copy of t in which the prices of over replace or add to
+// t's (a user's configured prices over the defaults).
+func (t Prices) With(over map[string]Price) Prices {
+	out := make(Prices, len(t)+len(over))
+	for k, v := range t {
+		out[k] = v
+	}
+	for k, v := range over {
+		out[k] = v
+	}
+	return out
+}
+
+// Cost is [Cost] with t as the price table.
+func (t Prices) Cost(model string, input, cachedInput, output int64) float64 {
+	p, ok := t[model]
 	for !ok {
 		i := strings.LastIndexByte(model, '-')
 		if i < 0 {
 			return 0
 		}
 		model = model[:i]
-		p, ok = DefaultPrices[model]
+		p, ok = t[model]
 	}
 	uncached := input - cachedInput
 	if uncached < 0 {

@@ -24,3 +24,16 @@ func TestCost(t *testing.T) {
 		}
 	}
 }
+
+func TestPricesWith(t *testing.T) {
+	table := DefaultPrices.With(map[string]Price{"gpt-5": {Input: 2, Output: 20}, "my-local": {Input: 0.1, Output: 0.1}})
+	if got := table.Cost("gpt-5", 1_000_000, 0, 1_000_000); math.Abs(got-22) > 1e-9 {
+		t.Errorf("overridden gpt-5 costs %v, want 22", got)
+	}
+	if got := table.Cost("my-local-2026-01-01", 1_000_000, 0, 0); math.Abs(got-0.1) > 1e-9 {
+		t.Errorf("added model costs %v, want 0.1", got)
+	}
+	if got := Cost("gpt-5", 1_000_000, 0, 1_000_000); math.Abs(got-11.25) > 1e-9 {
+		t.Errorf("With changed the default table: gpt-5 costs %v", got)
+	}
+}
