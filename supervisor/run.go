@@ -64,6 +64,12 @@ type RunSpec struct {
 	Budgets map[messaging.Address]messaging.Budget
 	// Prices override or extend model.DefaultPrices for this run's costs.
 	Prices map[string]model.Price
+	// RoleModels are the model clients of roles that use another model or
+	// provider than Model (config roles.<name>.model).
+	RoleModels map[string]model.Config
+	// ContextWindow is the model's window in tokens (0: unknown) and
+	// AutoCompactTokens the conversation size that triggers compaction.
+	ContextWindow, AutoCompactTokens int
 }
 
 // Sentinel errors of Start.

@@ -173,6 +173,9 @@ func (r *Run) forget(addr messaging.Address) {
 func (r *Run) buildAgent(st *agentState) (*actors.Agent, func(), error) {
 	h := &host{run: r, st: st}
 	mcfg := r.Spec.Model
+	if rc, ok := r.Spec.RoleModels[st.role.Name]; ok {
+		mcfg = rc
+	}
 	mcfg.OnRetry = func(attempt int, err error, wait time.Duration) {
 		_, _ = r.record(r.ctx, st.addr, st.gen, messaging.ModelRetry{
 			Turn: int(h.turn.Load()), Attempt: attempt, Error: err.Error(), WaitMS: wait.Milliseconds(),

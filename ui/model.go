@@ -3,6 +3,7 @@ package ui
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -121,6 +122,25 @@ type Snapshot struct {
 	Header    Header
 	Agents    []AgentView // in tree order: a parent before its children
 	Approvals []Approval  // oldest first
+	Budgets   []BudgetView
+}
+
+// BudgetView is one subtree's budget and, once spent, what ran out.
+type BudgetView struct {
+	Address messaging.Address
+	Budget  messaging.Budget
+	Spent   string // "" until the budget is exhausted; cleared when raised
+}
+
+// Subtree sums the usage and cost of top and every agent under it, and
+// counts them.
+func (s Snapshot) Subtree(top messaging.Address) (u messaging.Usage, cost float64, agents int) {
+	for _, a := range s.Agents {
+		if a.Address.Within(top) {
+			u, cost, agents = u.Add(a.Usage), cost+a.CostUSD, agents+1
+		}
+	}
+	return u, cost, agents
 }
 
 type agentState struct {
@@ -149,6 +169,7 @@ type Model struct {
 	agents    map[messaging.Address]*agentState
 	order     []*agentState
 	approvals []Approval
+	budgets   []BudgetView
 	flow      []FlowItem // ring buffer of maxFlow
 	flowStart int
 }
@@ -189,6 +210,7 @@ func (m *Model) Snapshot() Snapshot {
 	}
 	s.Header.Working, s.Header.Total = working, len(m.order)
 	s.Approvals = append([]Approval(nil), m.approvals...)
+	s.Budgets = append([]BudgetView(nil), m.budgets...)
 	return s
 }
 
@@ -324,11 +346,14 @@ func (m *Model) Apply(ev messaging.Event) {
 			}
 			a.view.Usage = a.view.Usage.Add(p.Usage)
 			m.header.Usage = m.header.Usage.Add(p.Usage)
-			if m.Prices != nil {
-				c := m.Prices(model, p.Usage)
-				a.view.CostUSD += c
-				m.header.CostUSD += c
+			// The journaled cost was priced with the run's table (and
+			// its configured overrides); older events have none.
+			c := p.CostUSD
+			if c == 0 && m.Prices != nil {
+				c = m.Prices(model, p.Usage)
 			}
+			a.view.CostUSD += c
+			m.header.CostUSD += c
 			title := fmt.Sprintf("turn %d · %d in / %d out", p.Turn, p.Usage.Input, p.Usage.Output)
 			a.add(Entry{Time: ev.Time, Kind: EntryText, Title: title, Body: clip(p.Text, maxText)})
 		}
@@ -421,6 +446,21 @@ func (m *Model) Apply(ev messaging.Event) {
 				sum = strings.TrimSpace(c.ApprovalID + " " + c.Text)
 			}
 			m.addFlow(ev, by, to, "control:"+c.Action, oneLine(sum, 200))
+		}
+	case messaging.EvBudgetSet, messaging.EvBudgetExhausted:
+		var set messaging.BudgetSet
+		var ex messaging.BudgetExhausted
+		i := slices.IndexFunc(m.budgets, func(b BudgetView) bool { return b.Address == ev.Agent })
+		if i < 0 {
+			m.budgets = append(m.budgets, BudgetView{Address: ev.Agent})
+			i = len(m.budgets) - 1
+		}
+		switch {
+		case ev.Type == messaging.EvBudgetSet && decode(ev, &set):
+			m.budgets[i].Budget, m.budgets[i].Spent = set.Budget, ""
+		case ev.Type == messaging.EvBudgetExhausted && decode(ev, &ex):
+			m.budgets[i].Budget, m.budgets[i].Spent = ex.Budget, ex.Spent
+			m.header.Warning = fmt.Sprintf("budget of %s spent: %s", ev.Agent, ex.Spent)
 		}
 	case messaging.EvAgentPaused:
 		var p messaging.AgentPaused

@@ -29,6 +29,7 @@ The original run is left as it is. Give the model flags of run.`,
 	cmd.RunE = func(c *cobra.Command, args []string) error {
 		o := runOptionsOf(run)
 		o.JSONL = jsonl
+		o.flagChanged = c.Flags().Changed
 		spec, err := o.spec()
 		if err != nil {
 			return err

@@ -65,13 +65,13 @@ func NewCmdLs(f *Factory) *cobra.Command {
 
 func printRuns(w io.Writer, runs []messaging.RunSummary, now time.Time) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RUN\tSTATUS\tAGENTS\tTOKENS IN/OUT\tCOST\tAGE\tREPO\tTASK")
+	fmt.Fprintln(tw, "RUN\tSTATUS\tAGENTS\tTOKENS IN/CACHED/OUT\tCOST\tAGE\tREPO\tTASK")
 	for _, r := range runs {
 		status := r.Status
 		if r.Active {
 			status += "*"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d/%d\t$%.4f\t%s\t%s\t%s\n", r.ID, status, r.Agents, r.Usage.Input, r.Usage.Output,
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d/%d/%d\t$%.4f\t%s\t%s\t%s\n", r.ID, status, r.Agents, r.Usage.Input, r.Usage.CachedInput, r.Usage.Output,
 			r.CostUSD, now.Sub(r.Started).Round(time.Second), r.Repo, oneLine(r.Task, 50))
 	}
 	tw.Flush()
@@ -143,12 +143,62 @@ func NewCmdShow(f *Factory) *cobra.Command {
 				for _, row := range ui.TreeRows(snap.Agents, "", now) {
 					fmt.Fprintln(tw, strings.Join(stripTags(row.Cells), "\t"))
 				}
-				return tw.Flush()
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+				printSubtrees(o.IO.Out, snap)
+				return nil
 			})
 		},
 	}
 	addStateFlag(cmd, &o.StateDir)
 	return cmd
+}
+
+// printSubtrees prints, for every agent with children and every budgeted
+// address, what its subtree used, and each budget with its state.
+func printSubtrees(w io.Writer, snap ui.Snapshot) {
+	parents := map[messaging.Address]bool{}
+	for _, a := range snap.Agents {
+		if !a.Parent.IsZero() {
+			parents[a.Parent] = true
+		}
+	}
+	for _, b := range snap.Budgets {
+		parents[b.Address] = true
+	}
+	if len(parents) == 0 {
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "\nSUBTREE\tAGENTS\tIN\tCACHED\tOUT\tCOST\tBUDGET")
+	for _, a := range snap.Agents { // tree order
+		if !parents[a.Address] {
+			continue
+		}
+		delete(parents, a.Address)
+		printSubtree(tw, snap, a.Address)
+	}
+	for _, b := range snap.Budgets { // budgeted addresses with no agent yet
+		if parents[b.Address] {
+			printSubtree(tw, snap, b.Address)
+		}
+	}
+	tw.Flush()
+}
+
+func printSubtree(tw io.Writer, snap ui.Snapshot, top messaging.Address) {
+	u, cost, n := snap.Subtree(top)
+	budget := "-"
+	for _, b := range snap.Budgets {
+		if b.Address == top {
+			budget = b.Budget.String()
+			if b.Spent != "" {
+				budget += " — SPENT: " + b.Spent
+			}
+		}
+	}
+	fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t$%.4f\t%s\n", top, n, u.Input, u.CachedInput, u.Output, cost, budget)
 }
 
 // stripTags removes tview colour tags from cells.

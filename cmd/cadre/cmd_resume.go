@@ -35,6 +35,7 @@ not kept in the journal, so give the same ones.`,
 		// run's options were filled by the shared flag set.
 		*o = *runOptionsOf(run)
 		o.JSONL = jsonl
+		o.flagChanged = c.Flags().Changed
 		if runF != nil {
 			return runF(c.Context(), args[0], o)
 		}
@@ -44,11 +45,15 @@ not kept in the journal, so give the same ones.`,
 }
 
 func resumeRun(ctx context.Context, id string, o *RunOptions) error {
-	spec, err := o.spec()
-	if err != nil {
-		return err
-	}
 	return supervise(ctx, o, func(sup *supervisor.Supervisor) (*supervisor.Run, error) {
+		// The configuration is the run's repository's.
+		if sum, err := sup.Journal().Run(id); err == nil {
+			o.repoRoot = sum.Repo
+		}
+		spec, err := o.spec()
+		if err != nil {
+			return nil, err
+		}
 		if last, err := sup.Journal().LastSeq(id); err == nil {
 			o.after = last
 		}

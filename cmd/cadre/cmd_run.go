@@ -6,16 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/cadre-dev/cadre/actors"
-	"github.com/cadre-dev/cadre/actors/model"
 	"github.com/cadre-dev/cadre/messaging"
-	"github.com/cadre-dev/cadre/sandbox/execpolicy"
 	"github.com/cadre-dev/cadre/supervisor"
 	"github.com/cadre-dev/cadre/supervisor/journal"
 	"github.com/cadre-dev/cadre/ui"
@@ -47,6 +43,13 @@ type RunOptions struct {
 	terminal func() bool
 	// after: print events after this seq (a resumed run's new events).
 	after uint64
+	// flagChanged reports whether the user set a flag (config precedence).
+	flagChanged func(string) bool
+	// repoRoot, when set, is where the repository's configuration is
+	// looked up (a resumed run's repository).
+	repoRoot string
+	// notify is the program the configuration runs on notable events.
+	notify []string
 }
 
 // NewCmdRun builds `cadre run` (progress lines for a person) or, with
@@ -75,15 +78,15 @@ run succeeded, 1 when it failed, 2 on bad usage.`
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Repo, "repo", ".", "git repository to work on")
 	fl.StringVar(&opts.Base, "base", "", "revision to start from (default HEAD)")
-	fl.StringVar(&opts.BaseURL, "base-url", "", "OpenAI-compatible API base URL (env CADRE_BASE_URL, default https://api.openai.com/v1)")
-	fl.StringVar(&opts.APIKeyEnv, "api-key-env", "", "environment variable holding the API key (env CADRE_API_KEY_ENV, default OPENAI_API_KEY; none is sent if it is empty)")
-	fl.StringVar(&opts.Model, "model", "", "model id (env CADRE_MODEL, default gpt-5-codex)")
-	fl.StringVar(&opts.WireAPI, "wire-api", "", `"responses" or "chat" (env CADRE_WIRE_API, default responses)`)
-	fl.IntVar(&opts.MaxWorking, "max-working", 4, "agents working at once (model turn or command)")
-	fl.IntVar(&opts.MaxTurns, "max-turns", 60, "model turns per agent")
-	fl.StringVar(&opts.Sandbox, "sandbox", "workspace-write", `"workspace-write" confines every command; "off" runs them unconfined`)
-	fl.StringVar(&opts.TestCmd, "test-command", "", "the project's test command (default: detected)")
-	fl.StringVar(&opts.Approval, "approval-policy", "on-request", `when a person is asked before a command runs: "untrusted", "on-request" or "never"`)
+	fl.StringVar(&opts.BaseURL, "base-url", "", "OpenAI-compatible API base URL: a provider of its own (env CADRE_BASE_URL; config model_providers)")
+	fl.StringVar(&opts.APIKeyEnv, "api-key-env", "", "environment variable holding the API key (env CADRE_API_KEY_ENV; config env_key; none is sent if it is empty)")
+	fl.StringVar(&opts.Model, "model", "", "model id (env CADRE_MODEL; config model, default gpt-5-codex)")
+	fl.StringVar(&opts.WireAPI, "wire-api", "", `"responses" or "chat" (env CADRE_WIRE_API; config wire_api)`)
+	fl.IntVar(&opts.MaxWorking, "max-working", 4, "agents working at once, model turn or command (config limits.max_working)")
+	fl.IntVar(&opts.MaxTurns, "max-turns", 60, "model turns per agent (config limits.max_turns)")
+	fl.StringVar(&opts.Sandbox, "sandbox", "workspace-write", `"workspace-write" confines every command; "off" runs them unconfined (config sandbox_mode)`)
+	fl.StringVar(&opts.TestCmd, "test-command", "", "the project's test command (config test_command; default: detected)")
+	fl.StringVar(&opts.Approval, "approval-policy", "on-request", `when a person is asked before a command runs: "untrusted", "on-request" or "never" (config approval_policy)`)
 	fl.StringVar(&opts.PolicyFile, "policy", "", "exec-policy rules file (TOML) added to the shipped rules")
 	if !jsonl {
 		fl.BoolVar(&opts.NoUI, "no-ui", false, "print plain progress lines instead of opening the dashboard")
@@ -98,6 +101,7 @@ run succeeded, 1 when it failed, 2 on bad usage.`
 			return usagef("%s needs a TASK (see --help)", c.CommandPath())
 		}
 		opts.Task = strings.Join(args, " ")
+		opts.flagChanged = c.Flags().Changed
 		if runF != nil {
 			return runF(c.Context(), opts)
 		}
@@ -111,66 +115,6 @@ run succeeded, 1 when it failed, 2 on bad usage.`
 var runOptions = map[*cobra.Command]*RunOptions{}
 
 func runOptionsOf(cmd *cobra.Command) *RunOptions { return runOptions[cmd] }
-
-func envOr(getenv func(string) string, flag, env, def string) string {
-	if flag != "" {
-		return flag
-	}
-	if v := getenv(env); v != "" {
-		return v
-	}
-	return def
-}
-
-// spec turns options into a supervisor.RunSpec, or a usage error.
-func (o *RunOptions) spec() (supervisor.RunSpec, error) {
-	wire := envOr(o.Getenv, o.WireAPI, "CADRE_WIRE_API", "responses")
-	if wire != "responses" && wire != "chat" {
-		return supervisor.RunSpec{}, usagef(`--wire-api must be "responses" or "chat", not %q`, wire)
-	}
-	keyEnv := envOr(o.Getenv, o.APIKeyEnv, "CADRE_API_KEY_ENV", "OPENAI_API_KEY")
-	mc := model.Config{
-		BaseURL: envOr(o.Getenv, o.BaseURL, "CADRE_BASE_URL", "https://api.openai.com/v1"),
-		Model:   envOr(o.Getenv, o.Model, "CADRE_MODEL", "gpt-5-codex"),
-		WireAPI: model.WireAPI(wire),
-		APIKey:  o.Getenv(keyEnv),
-	}
-	var sb supervisor.SandboxMode
-	switch o.Sandbox {
-	case "workspace-write", "on", "":
-		sb = supervisor.SandboxOn
-	case "off":
-		sb = supervisor.SandboxOff
-	default:
-		return supervisor.RunSpec{}, usagef(`--sandbox must be "workspace-write" or "off", not %q`, o.Sandbox)
-	}
-	if o.MaxWorking < 1 || o.MaxTurns < 1 {
-		return supervisor.RunSpec{}, usagef("--max-working and --max-turns must be at least 1")
-	}
-	if err := actors.ValidApprovalPolicy(o.Approval); err != nil {
-		return supervisor.RunSpec{}, usagef("--approval-policy: %v", err)
-	}
-	spec := supervisor.RunSpec{
-		Repo: o.Repo, Task: o.Task, Base: o.Base, Model: mc,
-		MaxWorking: o.MaxWorking, MaxTurns: o.MaxTurns, Sandbox: sb,
-		ApprovalPolicy: o.Approval, Interactive: !o.JSONL,
-	}
-	if o.PolicyFile != "" {
-		data, err := os.ReadFile(o.PolicyFile)
-		if err != nil {
-			return supervisor.RunSpec{}, usagef("--policy: %v", err)
-		}
-		custom, err := execpolicy.Parse(data, o.PolicyFile)
-		if err != nil {
-			return supervisor.RunSpec{}, usageError{err}
-		}
-		spec.Rules = execpolicy.Default().Merge(custom)
-	}
-	if o.TestCmd != "" {
-		spec.TestCommand = strings.Fields(o.TestCmd)
-	}
-	return spec, nil
-}
 
 func runRun(ctx context.Context, o *RunOptions) error {
 	spec, err := o.spec()
@@ -236,7 +180,9 @@ func supervise(ctx context.Context, o *RunOptions, start func(*supervisor.Superv
 	}
 	out := o.IO.Out
 	printed := make(chan error, 1)
-	go func() { printed <- follow(sup, r.ID, o.after, o.JSONL, out) }()
+	notify := newNotifier(o.notify, o.IO.ErrOut)
+	defer notify.wait()
+	go func() { printed <- follow(sup, r.ID, o.after, o.JSONL, out, notify.event) }()
 	select {
 	case <-ctx.Done():
 		r.Suspend()
@@ -260,12 +206,13 @@ func supervise(ctx context.Context, o *RunOptions, start func(*supervisor.Superv
 }
 
 // follow prints a run's events until its run_finished event.
-func follow(sup *supervisor.Supervisor, run string, after uint64, jsonl bool, w io.Writer) error {
+func follow(sup *supervisor.Supervisor, run string, after uint64, jsonl bool, w io.Writer, onEvent func(messaging.Event)) error {
 	sub := sup.Subscribe(run, after)
 	defer sub.Close()
 	p := newProgress(w)
 	enc := json.NewEncoder(w)
 	for ev := range sub.C {
+		onEvent(ev)
 		if jsonl {
 			if err := enc.Encode(ev); err != nil {
 				return err

@@ -32,6 +32,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	cadreBin = filepath.Join(dir, "cadre")
+	// No test may read the configuration of the machine's user.
+	os.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
 	out, err := exec.Command("go", "build", "-o", cadreBin, ".").CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "build cadre: %v\n%s", err, out)
