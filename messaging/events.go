@@ -128,6 +128,10 @@ type AgentStarted struct {
 	// conversation starts empty, and messages sent to earlier generations
 	// are dropped. Without it, a (re)start continues the conversation.
 	Fresh bool `json:"fresh,omitempty"`
+	// Subtask is the plan subtask the agent works on, and Lease the globs
+	// of the paths it may write (empty: its whole worktree).
+	Subtask string   `json:"subtask,omitempty"`
+	Lease   []string `json:"lease,omitempty"`
 }
 
 // AgentIdle: the agent finished its work for now and waits to be woken by a
