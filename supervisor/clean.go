@@ -72,7 +72,8 @@ func (s *Supervisor) cleanRun(ctx context.Context, sum messaging.RunSummary, dry
 			}
 		}
 	}
-	branches := map[string]bool{}
+	// The agents' branches and the merge queue's.
+	branches := map[string]bool{"cadre/" + sum.ID + "/" + queueSlug: true}
 	if err := s.db.Events(sum.ID, 0, func(ev messaging.Event) error {
 		if ev.Type == messaging.EvAgentStarted {
 			var p messaging.AgentStarted

@@ -181,15 +181,3 @@ func (r *Run) candidate(ctx context.Context, from messaging.Address, agents []me
 	}
 	return commit, nil
 }
-
-// merge merges an approved commit into the result branch and journals it.
-// It returns a line for the review's recipient.
-func (r *Run) merge(ctx context.Context, agent messaging.Address, commit string) string {
-	res, err := r.Repo.MergeCommit(ctx, r.Result, commit, r.author(messaging.Root), fmt.Sprintf("cadre: merge %s (%s)", agent, messaging.ShortCommit(commit)))
-	if err != nil {
-		_, _ = r.record(ctx, agent, 0, messaging.MergeFailed{Agent: agent, Commit: commit, Into: r.Result, Conflicts: res.Conflicts, Error: err.Error()})
-		return "merge into " + r.Result + " failed: " + err.Error()
-	}
-	_, _ = r.record(ctx, agent, 0, messaging.Merged{Agent: agent, Commit: commit, Into: r.Result, Result: res.Commit, FastForward: res.FastForward})
-	return fmt.Sprintf("merged into %s at %s", r.Result, messaging.ShortCommit(res.Commit))
-}

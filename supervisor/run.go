@@ -20,6 +20,7 @@ import (
 	"github.com/cadre-dev/cadre/messaging"
 	"github.com/cadre-dev/cadre/sandbox"
 	"github.com/cadre-dev/cadre/sandbox/execpolicy"
+	"github.com/cadre-dev/cadre/supervisor/plan"
 	"github.com/cadre-dev/cadre/worktree"
 )
 
@@ -67,6 +68,9 @@ type RunSpec struct {
 	// RoleModels are the model clients of roles that use another model or
 	// provider than Model (config roles.<name>.model).
 	RoleModels map[string]model.Config
+	// SkipMergeTests merges approved work without running the test
+	// command on the merged tree first.
+	SkipMergeTests bool
 	// ContextWindow is the model's window in tokens (0: unknown) and
 	// AutoCompactTokens the conversation size that triggers compaction.
 	ContextWindow, AutoCompactTokens int
@@ -109,7 +113,11 @@ type Run struct {
 	warnings   []string
 	gate       *actors.Gate
 	budget     budgets
-	prices     model.Prices
+	queue      mergeQueue
+	schedule   *plan.Schedule // nil until the planner submits a plan
+	// verifyMerges runs the test command on every merged tree.
+	verifyMerges bool
+	prices       model.Prices
 
 	approvalSeq int
 	approvals   map[string]*pendingApproval
@@ -141,6 +149,8 @@ type agentState struct {
 	lastSnap string
 	failed   bool
 	stopped  bool
+	subtask  string    // the plan subtask it works on ("" if none)
+	lease    []string  // the globs it may write (nil: its whole worktree)
 	spent    spend     // model usage so far, for accounting and budgets
 	started  time.Time // first start, for wall-time budgets
 }
@@ -163,6 +173,7 @@ func (s *Supervisor) newRun(id string, repo *worktree.Repo, spec RunSpec, base s
 		prices: model.DefaultPrices.With(spec.Prices),
 	}
 	r.budget.sessionStart = s.now()
+	r.verifyMerges = !spec.SkipMergeTests
 	var err error
 	if r.gate, err = actors.NewGate(spec.Rules, spec.ApprovalPolicy); err != nil {
 		return nil, err
@@ -232,7 +243,7 @@ func (s *Supervisor) Start(ctx context.Context, spec RunSpec) (*Run, error) {
 		return nil, err
 	}
 	role := spec.RootRole
-	if _, err := r.spawn(ctx, r.pid, messaging.Address{}, messaging.Root, role, spec.Task); err != nil {
+	if _, err := r.spawn(ctx, r.pid, messaging.Address{}, messaging.Root, role, spec.Task, ""); err != nil {
 		return nil, r.abort(ctx, err)
 	}
 	go r.finishWhenDone()
@@ -446,6 +457,10 @@ func (r *Run) removeWorktrees(ctx context.Context) {
 		}
 	}
 	r.mu.Unlock()
+	r.queue.close()
+	if r.queue.wt != nil {
+		dirs = append(dirs, r.queue.wt.Path)
+	}
 	sort.Strings(dirs)
 	for _, d := range dirs {
 		if err := r.Repo.Remove(ctx, d); err != nil {

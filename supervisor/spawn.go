@@ -22,7 +22,7 @@ var ErrAgentExists = errors.New("agent already exists")
 
 // spawn creates an agent's worktree, journals agent_started and starts its
 // actor as a child of parentPID.
-func (r *Run) spawn(ctx context.Context, parentPID *actor.PID, parent, addr messaging.Address, roleName, task string) (*agentState, error) {
+func (r *Run) spawn(ctx context.Context, parentPID *actor.PID, parent, addr messaging.Address, roleName, task, subtask string) (*agentState, error) {
 	role, err := actors.LookupRole(roleName)
 	if err != nil {
 		return nil, fmt.Errorf("spawn %s: %w", addr, err)
@@ -42,17 +42,32 @@ func (r *Run) spawn(ctx context.Context, parentPID *actor.PID, parent, addr mess
 		r.mu.Unlock()
 		return nil, fmt.Errorf("spawn %s: the run already has %d agents, its limit", addr, r.Spec.MaxAgents)
 	}
-	st := &agentState{addr: addr, role: role, parent: parent, task: task, gen: 1, started: r.sup.now()}
+	st := &agentState{addr: addr, role: role, parent: parent, task: task, gen: 1, started: r.sup.now(), subtask: subtask}
+	base := r.Base
+	if subtask != "" {
+		// A subtask starts once its dependencies are merged, from the
+		// result branch that holds them.
+		if st.lease, err = r.startSubtask(subtask); err != nil {
+			r.mu.Unlock()
+			return nil, fmt.Errorf("spawn %s: %w", addr, err)
+		}
+	}
 	r.agents[addr] = st // reserve the address
 	r.mu.Unlock()
+	if subtask != "" {
+		if base, err = r.Repo.ResolveCommit(ctx, r.Result); err != nil {
+			r.forget(addr)
+			return nil, fmt.Errorf("spawn %s: %w", addr, err)
+		}
+	}
 
 	slug := addr.Slug()
-	wt, err := r.Repo.Add(ctx, worktreeDir(r.sup.state, r.ID, slug), "cadre/"+r.ID+"/"+slug, r.Base)
+	wt, err := r.Repo.Add(ctx, worktreeDir(r.sup.state, r.ID, slug), "cadre/"+r.ID+"/"+slug, base)
 	if err != nil {
 		r.forget(addr)
 		return nil, fmt.Errorf("spawn %s: %w", addr, err)
 	}
-	st.wt, st.lastSnap = wt, r.Base
+	st.wt, st.lastSnap = wt, base
 	st.private = privateDir(r.sup.state, r.ID, slug)
 	if err := os.MkdirAll(st.private, 0o700); err != nil {
 		r.forget(addr)
@@ -60,7 +75,7 @@ func (r *Run) spawn(ctx context.Context, parentPID *actor.PID, parent, addr mess
 	}
 	if _, err := r.record(ctx, addr, st.gen, messaging.AgentStarted{
 		Role: role.Name, Parent: parent, Task: task, Model: r.Spec.Model.Model,
-		Worktree: wt.Path, Branch: wt.Branch, Base: r.Base,
+		Worktree: wt.Path, Branch: wt.Branch, Base: base, Subtask: subtask, Lease: st.lease,
 	}); err != nil {
 		r.forget(addr)
 		return nil, err
@@ -218,6 +233,7 @@ func needsRunner(role actors.Role) bool {
 // area, or unconfined when the user chose --sandbox off.
 func (r *Run) newRunner(st *agentState) (sandbox.Runner, error) {
 	p := sandbox.AgentPolicy(st.wt.Path, st.private, r.Repo.CommonDir())
+	p.WriteLease = leaseDirs(st.wt.Path, st.lease)
 	if r.Spec.Sandbox == SandboxOff {
 		p.Mode = sandbox.DangerFullAccess
 	}
@@ -274,7 +290,7 @@ func (h *host) Spawn(ctx context.Context, role, name, task string) (messaging.Ad
 	if err != nil {
 		return messaging.Address{}, err
 	}
-	if _, err := h.run.spawn(ctx, h.st.pid, h.st.addr, child, role, task); err != nil {
+	if _, err := h.run.spawn(ctx, h.st.pid, h.st.addr, child, role, task, ""); err != nil {
 		return messaging.Address{}, err
 	}
 	return child, nil
@@ -362,6 +378,9 @@ func (r *Run) agentFailed(addr messaging.Address, cause error) {
 	r.mu.Unlock()
 	ctx := context.Background()
 	_, _ = r.record(ctx, addr, st.gen, messaging.AgentFailed{Error: cause.Error()})
+	r.mu.Lock()
+	r.subtaskDone(addr, false)
+	r.mu.Unlock()
 	if addr.IsRoot() {
 		r.finish(&messaging.RunFinished{Status: messaging.StatusFailed, Error: fmt.Sprintf("/root failed: %v", cause)})
 		return

@@ -103,6 +103,24 @@ func (r *Repo) isAncestor(ctx context.Context, a, b string) (bool, error) {
 	}
 }
 
+// ResetBranch moves branch back (or anywhere) to commit, only if it still
+// points at from; otherwise nothing moves and the error says the ref
+// changed. The merge queue uses it to take back a merge that broke the
+// tests; from's commits stay reachable from the branch that was merged.
+func (r *Repo) ResetBranch(ctx context.Context, branch, commit, from, reason string) error {
+	if err := checkBranch(branch); err != nil {
+		return fmt.Errorf("reset %s: %w", branch, err)
+	}
+	defer r.locks.lock(branch)()
+	if err := r.checkNotCheckedOut(ctx, branch); err != nil {
+		return fmt.Errorf("reset %s: %w", branch, err)
+	}
+	if err := r.moveBranch(ctx, branch, commit, from, reason); err != nil {
+		return fmt.Errorf("reset %s to %s: %w", branch, commit, err)
+	}
+	return nil
+}
+
 // moveBranch sets refs/heads/<branch> to next if it still points at prev.
 func (r *Repo) moveBranch(ctx context.Context, branch, next, prev, reason string) error {
 	if _, err := r.run(ctx, r.root, "update-ref", "-m", reason, "refs/heads/"+branch, next, prev); err != nil {

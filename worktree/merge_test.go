@@ -247,3 +247,30 @@ func TestArchiveMergedDeleteBranch(t *testing.T) {
 	}
 	fsckT(t, repo)
 }
+
+func TestResetBranch(t *testing.T) {
+	ctx := context.Background()
+	dir := newGitRepo(t)
+	r := openT(t, dir)
+	base := strings.TrimSpace(gitT(t, dir, "rev-parse", "HEAD"))
+	gitT(t, dir, "checkout", "-q", "-b", "work")
+	writeFile(t, filepath.Join(dir, "f.txt"), "one\n")
+	gitT(t, dir, "add", "-A")
+	gitT(t, dir, "commit", "-q", "-m", "one")
+	next := strings.TrimSpace(gitT(t, dir, "rev-parse", "HEAD"))
+	gitT(t, dir, "checkout", "-q", "main")
+	gitT(t, dir, "branch", "queue", next)
+	// It moves only from the expected tip.
+	if err := r.ResetBranch(ctx, "queue", base, base, "test"); err == nil {
+		t.Fatal("reset from a tip the branch is not at succeeded")
+	}
+	if err := r.ResetBranch(ctx, "queue", base, next, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(gitT(t, dir, "rev-parse", "queue")); got != base {
+		t.Fatalf("queue at %s, want %s", got, base)
+	}
+	if err := r.ResetBranch(ctx, "main", next, base, "test"); !errors.Is(err, ErrBranchInUse) {
+		t.Fatalf("reset of a checked-out branch = %v, want ErrBranchInUse", err)
+	}
+}

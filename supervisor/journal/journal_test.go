@@ -449,15 +449,17 @@ func TestAppendContextCancelled(t *testing.T) {
 	db := openTest(t, journal.Options{})
 	release := make(chan struct{})
 	enqueued := make(chan struct{}, 2)
+	inBatch := make(chan struct{})
 	var first sync.Once
-	db.SetHooks(func(int) { first.Do(func() { <-release }) }, func() { enqueued <- struct{}{} })
+	db.SetHooks(func(int) { first.Do(func() { close(inBatch); <-release }) }, func() { enqueued <- struct{}{} })
 
 	firstDone := make(chan error)
 	go func() {
 		_, err := db.Append(context.Background(), messaging.NewEvent(runA, coder, 1, at(0), messaging.Warning{Text: "held"}))
 		firstDone <- err
 	}()
-	<-enqueued // the writer now holds it in the hook
+	<-enqueued
+	<-inBatch // the writer took the first call and is held in the hook
 
 	ctx, cancel := context.WithCancel(context.Background())
 	secondDone := make(chan error)

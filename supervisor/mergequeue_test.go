@@ -1,0 +1,200 @@
+package supervisor
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cadre-dev/cadre/actors/model"
+	"github.com/cadre-dev/cadre/messaging"
+	"github.com/cadre-dev/cadre/sandbox"
+)
+
+// execRunner runs commands unconfined in the policy's workdir: the merge
+// queue's verdict, not the sandbox, is under test here.
+type execRunner struct{ dir string }
+
+func (e execRunner) Run(ctx context.Context, c sandbox.Command) (sandbox.Result, error) {
+	cmd := exec.CommandContext(ctx, c.Argv[0], c.Argv[1:]...)
+	cmd.Dir = e.dir
+	out, err := cmd.CombinedOutput()
+	res := sandbox.Result{Output: out}
+	if ee, ok := err.(*exec.ExitError); ok {
+		res.ExitCode = ee.ExitCode()
+	} else if err != nil {
+		return res, err
+	}
+	return res, nil
+}
+func (execRunner) Close() error { return nil }
+
+func patch(file, from, to string) string {
+	return fmt.Sprintf(`{"patch":"*** Begin Patch\n*** Update File: %s\n@@\n-%s\n+%s\n*** End Patch\n"}`, file, from, to)
+}
+
+// queueModel: coder_a sets a=2 and coder_b sets b=2; each passes the test
+// (a <= 1 or b <= 1) alone, not together. /root has a merged, then b; b's
+// merge is reverted, /root sends b back, b fixes itself, and is merged.
+type queueModel struct{}
+
+func (queueModel) Turn(ctx context.Context, req model.Request) (model.Turn, error) {
+	n := 0
+	for _, it := range req.Input {
+		if it.Role == model.RoleAssistant {
+			n++
+		}
+	}
+	call := func(name, args string) model.Turn {
+		return model.Turn{ToolCalls: []model.ToolCall{{ID: fmt.Sprintf("%s-%d", name, n), Name: name, Arguments: args}}}
+	}
+	script := map[string][]model.Turn{
+		"/root": {
+			{ToolCalls: []model.ToolCall{
+				{ID: "s1", Name: "spawn_agent", Arguments: `{"role":"coder","name":"coder_a","task":"a"}`},
+				{ID: "s2", Name: "spawn_agent", Arguments: `{"role":"coder","name":"coder_b","task":"b"}`},
+				{ID: "s3", Name: "spawn_agent", Arguments: `{"role":"reviewer","name":"reviewer","task":"review"}`},
+			}},
+			call("wait", `{"from":["/root/coder_a","/root/coder_b"]}`),
+			call("review_request", `{"to":"/root/reviewer","agent":"/root/coder_a"}`),
+			call("wait", `{"from":["/root/reviewer"]}`),
+			call("review_request", `{"to":"/root/reviewer","agent":"/root/coder_b"}`),
+			call("wait", `{"from":["/root/reviewer"]}`),
+			call("assign", `{"to":"/root/coder_b","task":"your merge was reverted: make b work with a=2"}`),
+			call("wait", `{"from":["/root/coder_b"]}`),
+			call("review_request", `{"to":"/root/reviewer","agent":"/root/coder_b","note":"fixed"}`),
+			call("wait", `{"from":["/root/reviewer"]}`),
+			{Text: "queue done"},
+		},
+		"/root/coder_a": {call("apply_patch", patch("a.txt", "1", "2")), call("report", `{"status":"done","summary":"a=2"}`), call("wait", `{}`)},
+		"/root/coder_b": {call("apply_patch", patch("b.txt", "1", "2")), call("report", `{"status":"done","summary":"b=2"}`),
+			call("apply_patch", patch("b.txt", "2", "1")), call("report", `{"status":"done","summary":"b=1 again"}`), call("wait", `{}`)},
+		"/root/reviewer": {
+			call("wait", `{}`), call("review", `{"agent":"/root/coder_a","verdict":"approve","summary":"ok"}`),
+			call("wait", `{}`), call("review", `{"agent":"/root/coder_b","verdict":"approve","summary":"ok"}`),
+			call("wait", `{}`), call("review", `{"agent":"/root/coder_b","verdict":"approve","summary":"ok again"}`),
+			call("wait", `{}`),
+		},
+	}
+	turns := script[req.Agent]
+	if n >= len(turns) {
+		return model.Turn{}, fmt.Errorf("%s has no turn %d", req.Agent, n)
+	}
+	t := turns[n]
+	t.Started, t.Finished = time.Now(), time.Now()
+	return t, nil
+}
+
+func TestMergeQueueRevertsAMergeThatBreaksTheTests(t *testing.T) {
+	repo := t.TempDir()
+	for _, f := range []string{"a.txt", "b.txt"} {
+		if err := os.WriteFile(filepath.Join(repo, f), []byte("1\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gitRun(t, repo, "init", "-q", "-b", "main")
+	gitRun(t, repo, "add", "-A")
+	gitRun(t, repo, "commit", "-q", "-m", "a=1 b=1")
+	sup, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sup.Close()
+	r, err := sup.Start(context.Background(), RunSpec{
+		Repo: repo, Task: "t", Model: model.Config{Model: "m"},
+		TestCommand: []string{"sh", "-c", `test "$(cat a.txt)" -le 1 || test "$(cat b.txt)" -le 1`},
+		NewModel:    func(model.Config) (model.Client, error) { return queueModel{}, nil },
+		NewRunner:   func(p sandbox.Policy) (sandbox.Runner, error) { return execRunner{dir: p.Workdir}, nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := r.Wait()
+	if out.Status != messaging.StatusSucceeded || out.Summary != "queue done" {
+		t.Fatalf("outcome %+v", out)
+	}
+	var merged, reverted []messaging.Event
+	var reviewsToRoot []string
+	_ = sup.Journal().Events(r.ID, 0, func(ev messaging.Event) error {
+		switch ev.Type {
+		case messaging.EvMerged:
+			merged = append(merged, ev)
+		case messaging.EvMergeReverted:
+			reverted = append(reverted, ev)
+		case messaging.EvMessageDelivered:
+			if ev.Agent.IsRoot() && strings.Contains(string(ev.Data), `"kind":"review"`) {
+				reviewsToRoot = append(reviewsToRoot, string(ev.Data))
+			}
+		}
+		return nil
+	})
+	if len(merged) != 2 || len(reverted) != 1 {
+		t.Fatalf("%d merged and %d reverted events, want 2 and 1", len(merged), len(reverted))
+	}
+	var rv messaging.MergeReverted
+	if err := reverted[0].Decode(&rv); err != nil || rv.Agent.String() != "/root/coder_b" || rv.ExitCode == 0 {
+		t.Fatalf("merge_reverted %+v, %v", rv, err)
+	}
+	// The result branch went back to a's merge, which stays.
+	var first messaging.Merged
+	_ = merged[0].Decode(&first)
+	if first.Agent.String() != "/root/coder_a" || rv.Restored != first.Result {
+		t.Errorf("restored %s, want a's merge %s", rv.Restored, first.Result)
+	}
+	if len(reviewsToRoot) != 3 || !strings.Contains(reviewsToRoot[1], "NOT MERGED") {
+		t.Errorf("the reviews /root received do not say b was not merged: %v", reviewsToRoot)
+	}
+	// The final result: a=2 from coder_a, b=1; its tests pass.
+	res := strings.TrimSpace(gitRun(t, repo, "rev-parse", "cadre/"+r.ID+"/result"))
+	for f, want := range map[string]string{"a.txt": "2", "b.txt": "1"} {
+		if got := strings.TrimSpace(gitRun(t, repo, "show", res+":"+f)); got != want {
+			t.Errorf("result %s = %q, want %q", f, got, want)
+		}
+	}
+	if out := gitRun(t, repo, "worktree", "list"); strings.Contains(out, queueSlug) {
+		t.Errorf("the merge queue's worktree is left behind:\n%s", out)
+	}
+}
+
+func TestBreaks(t *testing.T) {
+	pass := testOutcome{}
+	fail := func(names ...string) testOutcome {
+		return testOutcome{res: sandbox.Result{ExitCode: 1}, failed: names}
+	}
+	tests := []struct {
+		name          string
+		before, after testOutcome
+		want          bool
+		fresh         []string
+	}{
+		{"still passes", pass, pass, false, nil},
+		{"now fails", pass, fail("TestX"), true, []string{"TestX"}},
+		{"now fails, no names", pass, fail(), true, nil},
+		{"fewer failures", fail("TestA", "TestB"), fail("TestA"), false, nil},
+		{"a new failure", fail("TestA"), fail("TestA", "TestB"), true, []string{"TestB"}},
+		{"failed before, fails after, no names", fail(), fail(), false, nil},
+		{"fixed", fail("TestA"), pass, false, nil},
+	}
+	for _, tt := range tests {
+		got, fresh := breaks(tt.before, tt.after)
+		if got != tt.want || fmt.Sprint(fresh) != fmt.Sprint(tt.fresh) {
+			t.Errorf("%s: breaks = %v %v, want %v %v", tt.name, got, fresh, tt.want, tt.fresh)
+		}
+	}
+}
+
+func gitRun(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@t", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@t")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
