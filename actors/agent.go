@@ -44,8 +44,12 @@ type Host interface {
 	// kinds whose recipient is implied (report, review). The returned
 	// envelope is what was sent, with the fields cadre fills in.
 	Send(ctx context.Context, to messaging.Address, body messaging.Body) (messaging.Envelope, error)
-	// Spawn starts a child agent, idle until a message reaches it.
-	Spawn(ctx context.Context, role, name, task string) (messaging.Address, error)
+	// Spawn starts a child agent, idle until a message reaches it. subtask,
+	// if not empty, is the plan subtask it works on.
+	Spawn(ctx context.Context, role, name, task, subtask string) (messaging.Address, error)
+	// SubmitPlan validates, journals and schedules a plan (or a revision
+	// of it) and returns the schedule as the planner reads it.
+	SubmitPlan(ctx context.Context, plan json.RawMessage) (string, error)
 	// Snapshot commits the agent's worktree to its branch if it changed.
 	Snapshot(ctx context.Context) error
 	// CheckoutForTest puts the agent's worktree at commit.
@@ -72,6 +76,16 @@ type Config struct {
 	TestCommand []string
 	Host        Host
 	Gate        *Gate // nil: every command may run (tests)
+	// WriteAllowed, if set, says whether the agent may write a path of its
+	// worktree (its plan subtask's lease); apply_patch refuses the others.
+	WriteAllowed func(path string) error
+	// ContextWindow is the model's context window in tokens, 0 if unknown.
+	ContextWindow int
+	// AutoCompactTokens is the input size, in tokens, at which the agent
+	// compacts its conversation before its next turn (see compact.go).
+	// 0 means 80% of ContextWindow, or never when the window is unknown;
+	// a negative value turns compaction off.
+	AutoCompactTokens int
 }
 
 // Agent is one agent's brain. Create it with New, feed it messages with
@@ -91,6 +105,9 @@ type Agent struct {
 	pendingCall []messaging.ToolCall            // calls of the last turn without a result (after a crash)
 	waitBuf     map[string][]messaging.Envelope // messages a wait call took before its result was recorded
 	sentBy      map[string]string               // tool call id → id of a message it sent
+	lastInput   int64                           // input tokens the last model turn reported
+	turnSeen    bool                            // a model turn was taken since the conversation began or was compacted
+	compacted   int                             // assistant turns compacted away so far
 
 	mu         sync.Mutex
 	inbox      []messaging.Envelope
@@ -111,6 +128,12 @@ func New(cfg Config) (*Agent, error) {
 	if cfg.Host == nil || cfg.Model == nil {
 		return nil, errors.New("new agent: host and model are required")
 	}
+	return newAgent(cfg)
+}
+
+// newAgent builds an agent without checking its host and model, for
+// FirstRequest, which calls neither.
+func newAgent(cfg Config) (*Agent, error) {
 	if cfg.MaxTurns <= 0 {
 		cfg.MaxTurns = 60
 	}
@@ -120,6 +143,17 @@ func New(cfg Config) (*Agent, error) {
 	}
 	a.instr = instructions(cfg)
 	return a, nil
+}
+
+// request is the agent's next turn as it stands. Every request of an agent
+// repeats the previous one as a prefix (same instructions, same tools in
+// the role's order, earlier items unchanged) until a compaction, so that
+// provider prompt caches hit.
+func (a *Agent) request() model.Request {
+	return model.Request{
+		Agent: a.cfg.Address.String(), Role: a.cfg.Role.Name,
+		Instructions: a.instr, Input: a.conv, Tools: a.specs,
+	}
 }
 
 // Instructions returns the system prompt the agent sends with every turn.
@@ -249,6 +283,9 @@ func (a *Agent) turn(ctx context.Context) error {
 		return fmt.Errorf("%w: %d turns", ErrTurnLimit, a.cfg.MaxTurns)
 	}
 	n := a.turns
+	if err := a.maybeCompact(ctx); err != nil {
+		return err
+	}
 	if err := a.cfg.Host.Record(ctx, messaging.TurnStarted{Turn: n}); err != nil {
 		return err
 	}
@@ -256,10 +293,7 @@ func (a *Agent) turn(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	t, err := a.cfg.Model.Turn(ctx, model.Request{
-		Agent: a.cfg.Address.String(), Role: a.cfg.Role.Name,
-		Instructions: a.instr, Input: a.conv, Tools: a.specs,
-	})
+	t, err := a.cfg.Model.Turn(ctx, a.request())
 	release()
 	if err != nil {
 		if model.Unavailable(err) {

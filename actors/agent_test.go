@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -59,6 +60,7 @@ type fakeHost struct {
 	sent      []messaging.Envelope
 	finished  *messaging.Report
 	snapshots int
+	plans     []string
 	idle      chan struct{}
 	turns     chan struct{}
 	waiting   chan struct{}
@@ -105,8 +107,12 @@ func (h *fakeHost) Send(ctx context.Context, to messaging.Address, body messagin
 	return env, err
 }
 
-func (h *fakeHost) Spawn(ctx context.Context, role, name, task string) (messaging.Address, error) {
+func (h *fakeHost) Spawn(ctx context.Context, role, name, task, subtask string) (messaging.Address, error) {
 	return h.addr.Child(name)
+}
+func (h *fakeHost) SubmitPlan(ctx context.Context, plan json.RawMessage) (string, error) {
+	h.plans = append(h.plans, string(plan))
+	return "plan accepted", nil
 }
 func (h *fakeHost) Snapshot(ctx context.Context) error { h.snapshots++; return nil }
 func (h *fakeHost) CheckoutForTest(ctx context.Context, commit string) error {

@@ -8,9 +8,14 @@
 // recorded through Host.Record before it counts, and Restore rebuilds the
 // conversation from those events after a crash or a restart.
 //
+// Every request of an agent repeats the previous one as a prefix, so that
+// provider prompt caches serve it, until a compaction (compact.go) replaces
+// the older turns with a summary once the input nears the model's window.
+// FirstRequest shows what a role's first request carries.
+//
 // Lifecycle of one agent:
 //
-//	spawned ──► idle ──(message)──► working: model turn → tool calls → model turn …
+//	spawned ──► idle ──(message)──► working: [compaction] → model turn → tool calls → …
 //	              ▲                     │ report / final text
 //	              └─────────────────────┘
 //	working ──(turn limit, model keeps failing)──► failed

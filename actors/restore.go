@@ -10,8 +10,9 @@ import (
 )
 
 // Restore folds the agent's own journal events, oldest first, into its
-// state: the conversation, turn count, idleness, delivered message ids and
-// unanswered test requests. It is how an agent restarts after a crash.
+// state: the conversation (compactions applied where they were recorded),
+// turn count, idleness, delivered message ids and unanswered test
+// requests. It is how an agent restarts after a crash.
 func (a *Agent) Restore(events []messaging.Event) error {
 	for _, ev := range events {
 		if ev.Agent != a.cfg.Address {
@@ -42,6 +43,14 @@ func (a *Agent) Restore(events []messaging.Event) error {
 				return err
 			}
 			a.applyToolResult(tr)
+		case messaging.EvCompacted:
+			var c messaging.Compacted
+			if err := ev.Decode(&c); err != nil {
+				return err
+			}
+			if err := a.applyCompacted(c); err != nil {
+				return fmt.Errorf("restore event %d: %w", ev.Seq, err)
+			}
 		case messaging.EvAgentIdle:
 			a.idle = true
 		case messaging.EvMessageSent:
@@ -74,6 +83,7 @@ func (a *Agent) applyStarted(st messaging.AgentStarted) {
 		// took is not its own.
 		a.conv, a.turns, a.idle = nil, 0, true
 		a.testQueue, a.pendingCall, a.waitBuf, a.sentBy = nil, nil, nil, nil
+		a.lastInput, a.turnSeen, a.compacted = 0, false, 0
 	}
 	if !st.Parent.IsZero() || len(a.conv) > 0 {
 		return
@@ -110,6 +120,7 @@ func (a *Agent) applyModelTurn(mt messaging.ModelTurn) {
 		item.ToolCalls = append(item.ToolCalls, model.ToolCall{ID: c.ID, Name: c.Name, Arguments: c.Arguments})
 	}
 	a.conv = append(a.conv, item)
+	a.lastInput, a.turnSeen = mt.Usage.Input, true
 	a.pendingCall = append(a.pendingCall[:0], mt.ToolCalls...)
 	a.idle = false
 }

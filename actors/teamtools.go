@@ -63,8 +63,24 @@ func (a *Agent) buildTools() error {
 		if t, ok := files[name]; ok {
 			t := t
 			h = handler{spec: t.Spec(), readOnly: t.ReadOnly(), retrySafe: name == "apply_patch", run: func(ctx context.Context, _ string, args json.RawMessage) (tools.Result, error) {
+				if name == "apply_patch" && a.cfg.WriteAllowed != nil {
+					if err := a.checkLease(args); err != nil {
+						return tools.Result{}, err
+					}
+				}
 				return t.Run(ctx, args)
 			}}
+		} else if name == ToolSubmitPlan {
+			s := messaging.PlanSchema()
+			desc, params := splitDescription(s)
+			h = handler{spec: tools.Spec{Name: name, Description: desc, Parameters: params}, retrySafe: true,
+				run: a.validated(s, func(ctx context.Context, _ string, args json.RawMessage) (tools.Result, error) {
+					text, err := a.cfg.Host.SubmitPlan(ctx, args)
+					if err != nil {
+						return tools.Result{}, err
+					}
+					return tools.Result{Output: text}, nil
+				})}
 		} else if s, ok := teamSchemas[name]; ok {
 			desc, params := splitDescription(s)
 			h = handler{spec: tools.Spec{Name: name, Description: desc, Parameters: params}}
@@ -137,11 +153,11 @@ func (a *Agent) sendKind(ctx context.Context, kind messaging.Kind, args json.Raw
 }
 
 func (a *Agent) spawnAgent(ctx context.Context, _ string, args json.RawMessage) (tools.Result, error) {
-	var p struct{ Role, Name, Task string }
+	var p struct{ Role, Name, Task, Subtask string }
 	if err := json.Unmarshal(args, &p); err != nil {
 		return tools.Result{}, err
 	}
-	addr, err := a.cfg.Host.Spawn(ctx, p.Role, p.Name, p.Task)
+	addr, err := a.cfg.Host.Spawn(ctx, p.Role, p.Name, p.Task, p.Subtask)
 	if err != nil {
 		return tools.Result{}, err
 	}
@@ -350,4 +366,30 @@ func (a *Agent) runTests(ctx context.Context, _ string, args json.RawMessage) (t
 		summary += "\nfailing: " + strings.Join(report.Failed, ", ")
 	}
 	return tools.Result{Output: summary + "\n" + describeResult(res)}, nil
+}
+
+// checkLease refuses a patch that touches a path outside the agent's write
+// lease, before anything is written.
+func (a *Agent) checkLease(args json.RawMessage) error {
+	var p struct {
+		Patch string `json:"patch"`
+	}
+	if err := json.Unmarshal(args, &p); err != nil {
+		return err
+	}
+	patch, err := tools.ParsePatch(p.Patch)
+	if err != nil {
+		return nil // apply_patch itself reports the parse error
+	}
+	for _, op := range patch.Ops {
+		for _, path := range []string{op.Path, op.MoveTo} {
+			if path == "" {
+				continue
+			}
+			if err := a.cfg.WriteAllowed(path); err != nil {
+				return fmt.Errorf("apply_patch refused, nothing was written: %w", err)
+			}
+		}
+	}
+	return nil
 }

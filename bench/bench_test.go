@@ -76,6 +76,14 @@ func TestQuickFiguresArePositive(t *testing.T) {
 			r, err := measureResume(cfg)
 			return figures{map[string]float64{"resume": float64(r.Resume), "scan": float64(r.Scan)}, r.rows()}, err
 		}},
+		{"prompt", false, func() (figures, error) {
+			r, err := measurePrompt(cfg)
+			f := map[string]float64{}
+			for _, p := range r.Roles {
+				f[p.Role+" bytes"] = float64(p.Bytes)
+			}
+			return figures{f, r.rows()}, err
+		}},
 	}
 	if len(cases) != len(measures()) {
 		t.Fatalf("the test covers %d measures, the bench has %d", len(cases), len(measures()))

@@ -121,6 +121,7 @@ func measures() []measure {
 		{"ui", false, func(c config) ([]row, error) { r, err := measureUI(c); return r.rows(), err }},
 		{"worktree", false, func(c config) ([]row, error) { r, err := measureWorktree(c); return r.rows(), err }},
 		{"resume", false, func(c config) ([]row, error) { r, err := measureResume(c); return r.rows(), err }},
+		{"prompt", false, func(c config) ([]row, error) { r, err := measurePrompt(c); return r.rows(), err }},
 	}
 }
 

@@ -211,6 +211,7 @@ func TestEventsGolden(t *testing.T) {
 		Snapshot{Branch: "cadre/r/root-coder_a", Commit: "beef", Files: []string{"a"}},
 		Merged{Agent: coder, Commit: "beef", Into: "cadre/r/result", Result: "f00d"},
 		MergeFailed{Agent: coder, Commit: "beef", Into: "cadre/r/result", Conflicts: []string{"a"}, Error: "conflict"},
+		Compacted{Turn: 12, Items: 30, Turns: 8, Summary: "task: fix Sum; changed sum.go; tests pass", InputTokens: 96000, Model: "m", Usage: Usage{Input: 90000, CachedInput: 80000, Output: 400}, CostUSD: 0.0265},
 	}
 	seen := map[EventType]bool{}
 	for _, p := range payloads {
@@ -233,7 +234,7 @@ func TestEventsGolden(t *testing.T) {
 		names = append(names, string(e))
 	}
 	sort.Strings(names)
-	if len(names) != 20 {
+	if len(names) != 21 {
 		t.Fatalf("golden covers %d event types: %v", len(names), names)
 	}
 }

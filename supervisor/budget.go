@@ -213,6 +213,13 @@ func (r *Run) foldBudget(ev messaging.Event, last time.Time, open *time.Time) {
 				st.spent = st.spent.add(spend{usage: p.Usage, cost: p.CostUSD, turns: 1})
 			}
 		}
+	case messaging.EvCompacted:
+		var p messaging.Compacted
+		if ev.Decode(&p) == nil {
+			if st, ok := r.agents[ev.Agent]; ok {
+				st.spent = st.spent.add(spend{usage: p.Usage, cost: p.CostUSD})
+			}
+		}
 	}
 }
 

@@ -37,82 +37,111 @@ func patch(file, from, to string) string {
 	return fmt.Sprintf(`{"patch":"*** Begin Patch\n*** Update File: %s\n@@\n-%s\n+%s\n*** End Patch\n"}`, file, from, to)
 }
 
-// queueModel: coder_a sets a=2 and coder_b sets b=2; each passes the test
-// (a <= 1 or b <= 1) alone, not together. /root has a merged, then b; b's
-// merge is reverted, /root sends b back, b fixes itself, and is merged.
-type queueModel struct{}
+// scriptedTeam is a model client playing fixed turns per agent address:
+// an agent's turn n is the one after the n assistant turns already in its
+// conversation. Tool call ids are made unique per turn.
+type scriptedTeam map[string][]model.Turn
 
-func (queueModel) Turn(ctx context.Context, req model.Request) (model.Turn, error) {
+func (s scriptedTeam) Turn(ctx context.Context, req model.Request) (model.Turn, error) {
 	n := 0
 	for _, it := range req.Input {
 		if it.Role == model.RoleAssistant {
 			n++
 		}
 	}
-	call := func(name, args string) model.Turn {
-		return model.Turn{ToolCalls: []model.ToolCall{{ID: fmt.Sprintf("%s-%d", name, n), Name: name, Arguments: args}}}
-	}
-	script := map[string][]model.Turn{
-		"/root": {
-			{ToolCalls: []model.ToolCall{
-				{ID: "s1", Name: "spawn_agent", Arguments: `{"role":"coder","name":"coder_a","task":"a"}`},
-				{ID: "s2", Name: "spawn_agent", Arguments: `{"role":"coder","name":"coder_b","task":"b"}`},
-				{ID: "s3", Name: "spawn_agent", Arguments: `{"role":"reviewer","name":"reviewer","task":"review"}`},
-			}},
-			call("wait", `{"from":["/root/coder_a","/root/coder_b"]}`),
-			call("review_request", `{"to":"/root/reviewer","agent":"/root/coder_a"}`),
-			call("wait", `{"from":["/root/reviewer"]}`),
-			call("review_request", `{"to":"/root/reviewer","agent":"/root/coder_b"}`),
-			call("wait", `{"from":["/root/reviewer"]}`),
-			call("assign", `{"to":"/root/coder_b","task":"your merge was reverted: make b work with a=2"}`),
-			call("wait", `{"from":["/root/coder_b"]}`),
-			call("review_request", `{"to":"/root/reviewer","agent":"/root/coder_b","note":"fixed"}`),
-			call("wait", `{"from":["/root/reviewer"]}`),
-			{Text: "queue done"},
-		},
-		"/root/coder_a": {call("apply_patch", patch("a.txt", "1", "2")), call("report", `{"status":"done","summary":"a=2"}`), call("wait", `{}`)},
-		"/root/coder_b": {call("apply_patch", patch("b.txt", "1", "2")), call("report", `{"status":"done","summary":"b=2"}`),
-			call("apply_patch", patch("b.txt", "2", "1")), call("report", `{"status":"done","summary":"b=1 again"}`), call("wait", `{}`)},
-		"/root/reviewer": {
-			call("wait", `{}`), call("review", `{"agent":"/root/coder_a","verdict":"approve","summary":"ok"}`),
-			call("wait", `{}`), call("review", `{"agent":"/root/coder_b","verdict":"approve","summary":"ok"}`),
-			call("wait", `{}`), call("review", `{"agent":"/root/coder_b","verdict":"approve","summary":"ok again"}`),
-			call("wait", `{}`),
-		},
-	}
-	turns := script[req.Agent]
+	turns := s[req.Agent]
 	if n >= len(turns) {
 		return model.Turn{}, fmt.Errorf("%s has no turn %d", req.Agent, n)
 	}
 	t := turns[n]
+	t.ToolCalls = append([]model.ToolCall(nil), t.ToolCalls...)
+	for i := range t.ToolCalls {
+		t.ToolCalls[i].ID = fmt.Sprintf("c%d-%d", n, i)
+	}
 	t.Started, t.Finished = time.Now(), time.Now()
 	return t, nil
 }
 
-func TestMergeQueueRevertsAMergeThatBreaksTheTests(t *testing.T) {
+// calls is a turn of several tool calls (call, in respawn_test.go, of one).
+func calls(nameArgs ...string) model.Turn {
+	var t model.Turn
+	for i := 0; i+1 < len(nameArgs); i += 2 {
+		t.ToolCalls = append(t.ToolCalls, model.ToolCall{Name: nameArgs[i], Arguments: nameArgs[i+1]})
+	}
+	return t
+}
+
+// repoWith is a repository whose first commit holds files.
+func repoWith(t *testing.T, files map[string]string) string {
+	t.Helper()
 	repo := t.TempDir()
-	for _, f := range []string{"a.txt", "b.txt"} {
-		if err := os.WriteFile(filepath.Join(repo, f), []byte("1\n"), 0o644); err != nil {
+	for f, content := range files {
+		if err := os.WriteFile(filepath.Join(repo, f), []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	gitRun(t, repo, "init", "-q", "-b", "main")
 	gitRun(t, repo, "add", "-A")
-	gitRun(t, repo, "commit", "-q", "-m", "a=1 b=1")
+	gitRun(t, repo, "commit", "-q", "-m", "base")
+	return repo
+}
+
+// startScripted starts a run of team on repo, commands run unconfined in
+// each agent's worktree.
+func startScripted(t *testing.T, repo string, team scriptedTeam, spec RunSpec) (*Supervisor, *Run) {
+	t.Helper()
 	sup, err := Open(t.TempDir(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sup.Close()
-	r, err := sup.Start(context.Background(), RunSpec{
-		Repo: repo, Task: "t", Model: model.Config{Model: "m"},
-		TestCommand: []string{"sh", "-c", `test "$(cat a.txt)" -le 1 || test "$(cat b.txt)" -le 1`},
-		NewModel:    func(model.Config) (model.Client, error) { return queueModel{}, nil },
-		NewRunner:   func(p sandbox.Policy) (sandbox.Runner, error) { return execRunner{dir: p.Workdir}, nil },
-	})
+	t.Cleanup(func() { sup.Close() })
+	spec.Repo, spec.Task, spec.Model = repo, "t", model.Config{Model: "m"}
+	spec.NewModel = func(model.Config) (model.Client, error) { return team, nil }
+	if spec.NewRunner == nil {
+		spec.NewRunner = func(p sandbox.Policy) (sandbox.Runner, error) { return execRunner{dir: p.Workdir}, nil }
+	}
+	r, err := sup.Start(context.Background(), spec)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return sup, r
+}
+
+// queueTeam: coder_a sets a=2 and coder_b sets b=2; each passes the test
+// (a <= 1 or b <= 1) alone, not together. /root has a merged, then b; b's
+// merge is reverted, /root sends b back, b fixes itself, and is merged.
+var queueTeam = scriptedTeam{
+	"/root": {
+		calls("spawn_agent", `{"role":"coder","name":"coder_a","task":"a"}`,
+			"spawn_agent", `{"role":"coder","name":"coder_b","task":"b"}`,
+			"spawn_agent", `{"role":"reviewer","name":"reviewer","task":"review"}`),
+		call("wait", `{"from":["/root/coder_a","/root/coder_b"]}`),
+		call("review_request", `{"to":"/root/reviewer","agent":"/root/coder_a"}`),
+		call("wait", `{"from":["/root/reviewer"]}`),
+		call("review_request", `{"to":"/root/reviewer","agent":"/root/coder_b"}`),
+		call("wait", `{"from":["/root/reviewer"]}`),
+		call("assign", `{"to":"/root/coder_b","task":"your merge was reverted: make b work with a=2"}`),
+		call("wait", `{"from":["/root/coder_b"]}`),
+		call("review_request", `{"to":"/root/reviewer","agent":"/root/coder_b","note":"fixed"}`),
+		call("wait", `{"from":["/root/reviewer"]}`),
+		{Text: "queue done"},
+	},
+	"/root/coder_a": {call("apply_patch", patch("a.txt", "1", "2")), call("report", `{"status":"done","summary":"a=2"}`), call("wait", `{}`)},
+	"/root/coder_b": {call("apply_patch", patch("b.txt", "1", "2")), call("report", `{"status":"done","summary":"b=2"}`),
+		call("apply_patch", patch("b.txt", "2", "1")), call("report", `{"status":"done","summary":"b=1 again"}`), call("wait", `{}`)},
+	"/root/reviewer": {
+		call("wait", `{}`), call("review", `{"agent":"/root/coder_a","verdict":"approve","summary":"ok"}`),
+		call("wait", `{}`), call("review", `{"agent":"/root/coder_b","verdict":"approve","summary":"ok"}`),
+		call("wait", `{}`), call("review", `{"agent":"/root/coder_b","verdict":"approve","summary":"ok again"}`),
+		call("wait", `{}`),
+	},
+}
+
+func TestMergeQueueRevertsAMergeThatBreaksTheTests(t *testing.T) {
+	repo := repoWith(t, map[string]string{"a.txt": "1\n", "b.txt": "1\n"})
+	sup, r := startScripted(t, repo, queueTeam, RunSpec{
+		TestCommand: []string{"sh", "-c", `test "$(cat a.txt)" -le 1 || test "$(cat b.txt)" -le 1`},
+	})
 	out := r.Wait()
 	if out.Status != messaging.StatusSucceeded || out.Summary != "queue done" {
 		t.Fatalf("outcome %+v", out)

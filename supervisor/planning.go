@@ -180,3 +180,18 @@ func (r *Run) foldPlan(ev messaging.Event) {
 		r.subtaskDone(ev.Agent, false)
 	}
 }
+
+// ReplayPlan rebuilds a run's plan and its schedule from its events (for
+// views such as cadre show); nil when no plan was submitted.
+func ReplayPlan(evs []messaging.Event) *plan.Schedule {
+	r := &Run{agents: map[messaging.Address]*agentState{}}
+	for _, ev := range evs {
+		if ev.Type == messaging.EvAgentStarted {
+			if _, ok := r.agents[ev.Agent]; !ok {
+				r.agents[ev.Agent] = &agentState{addr: ev.Agent}
+			}
+		}
+		r.foldPlan(ev)
+	}
+	return r.schedule
+}

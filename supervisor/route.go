@@ -148,8 +148,11 @@ func (r *Run) snapshot(ctx context.Context, st *agentState) error {
 	r.mu.Lock()
 	st.lastSnap = commit
 	r.mu.Unlock()
-	_, err = r.record(ctx, st.addr, st.gen, messaging.Snapshot{Branch: st.wt.Branch, Commit: commit, Files: files})
-	return err
+	if _, err := r.record(ctx, st.addr, st.gen, messaging.Snapshot{Branch: st.wt.Branch, Commit: commit, Files: files}); err != nil {
+		return err
+	}
+	r.forecast(ctx, st, commit)
+	return nil
 }
 
 func writes(st *agentState) bool {

@@ -114,7 +114,8 @@ type Run struct {
 	gate       *actors.Gate
 	budget     budgets
 	queue      mergeQueue
-	schedule   *plan.Schedule // nil until the planner submits a plan
+	schedule   *plan.Schedule  // nil until the planner submits a plan
+	forecasts  map[string]bool // conflicts already forecast
 	// verifyMerges runs the test command on every merged tree.
 	verifyMerges bool
 	prices       model.Prices

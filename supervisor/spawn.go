@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -213,6 +214,10 @@ func (r *Run) buildAgent(st *agentState) (*actors.Agent, func(), error) {
 		Run: r.ID, Address: st.addr, Role: st.role, ModelName: mcfg.Model, Model: client,
 		Worktree: st.wt.Path, Project: r.project, MaxTurns: r.Spec.MaxTurns,
 		TestCommand: r.testCmd, Host: h, Gate: r.gate,
+		ContextWindow: r.Spec.ContextWindow, AutoCompactTokens: r.Spec.AutoCompactTokens,
+	}
+	if len(st.lease) > 0 {
+		cfg.WriteAllowed = func(path string) error { return r.leaseAllows(st, path) }
 	}
 	if runner != nil {
 		cfg.Runner = runner
@@ -263,6 +268,13 @@ func (h *host) Record(ctx context.Context, ps ...messaging.Payload) error {
 			}
 			v.CostUSD = h.run.prices.Cost(m, v.Usage.Input, v.Usage.CachedInput, v.Usage.Output)
 			ps[i] = v
+		case messaging.Compacted:
+			m := v.Model
+			if m == "" {
+				m = h.run.Spec.Model.Model
+			}
+			v.CostUSD = h.run.prices.Cost(m, v.Usage.Input, v.Usage.CachedInput, v.Usage.Output)
+			ps[i] = v
 		}
 	}
 	if _, err := h.run.record(ctx, h.st.addr, h.st.gen, ps...); err != nil {
@@ -276,6 +288,10 @@ func (h *host) Record(ctx context.Context, ps ...messaging.Payload) error {
 			h.run.mu.Lock()
 			h.st.spent = h.st.spent.add(spend{usage: v.Usage, cost: v.CostUSD, turns: 1})
 			h.run.mu.Unlock()
+		case messaging.Compacted:
+			h.run.mu.Lock()
+			h.st.spent = h.st.spent.add(spend{usage: v.Usage, cost: v.CostUSD})
+			h.run.mu.Unlock()
 		}
 	}
 	return nil
@@ -285,15 +301,19 @@ func (h *host) Send(ctx context.Context, to messaging.Address, body messaging.Bo
 	return h.run.send(ctx, h.st, to, body)
 }
 
-func (h *host) Spawn(ctx context.Context, role, name, task string) (messaging.Address, error) {
+func (h *host) Spawn(ctx context.Context, role, name, task, subtask string) (messaging.Address, error) {
 	child, err := h.st.addr.Child(name)
 	if err != nil {
 		return messaging.Address{}, err
 	}
-	if _, err := h.run.spawn(ctx, h.st.pid, h.st.addr, child, role, task, ""); err != nil {
+	if _, err := h.run.spawn(ctx, h.st.pid, h.st.addr, child, role, task, subtask); err != nil {
 		return messaging.Address{}, err
 	}
 	return child, nil
+}
+
+func (h *host) SubmitPlan(ctx context.Context, plan json.RawMessage) (string, error) {
+	return h.run.submitPlan(ctx, h.st, plan)
 }
 
 func (h *host) Snapshot(ctx context.Context) error { return h.run.snapshot(ctx, h.st) }

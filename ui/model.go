@@ -357,6 +357,20 @@ func (m *Model) Apply(ev messaging.Event) {
 			title := fmt.Sprintf("turn %d · %d in / %d out", p.Turn, p.Usage.Input, p.Usage.Output)
 			a.add(Entry{Time: ev.Time, Kind: EntryText, Title: title, Body: clip(p.Text, maxText)})
 		}
+	case messaging.EvCompacted:
+		var p messaging.Compacted
+		if decode(ev, &p) {
+			a := m.agent(ev.Agent, ev.Time)
+			c := p.CostUSD
+			if c == 0 && m.Prices != nil {
+				c = m.Prices(p.Model, p.Usage)
+			}
+			a.view.Usage = a.view.Usage.Add(p.Usage)
+			m.header.Usage = m.header.Usage.Add(p.Usage)
+			a.view.CostUSD += c
+			m.header.CostUSD += c
+			a.add(Entry{Time: ev.Time, Kind: EntryStatus, Title: fmt.Sprintf("compacted %d earlier turns", p.Turns), Body: clip(p.Summary, maxText)})
+		}
 	case messaging.EvModelRetry:
 		var p messaging.ModelRetry
 		if decode(ev, &p) {

@@ -76,9 +76,13 @@ type result struct {
 	model string
 }
 
-// Turn takes one model turn, retrying as described in the package doc.
-func (c *client) Turn(ctx context.Context, req Request) (Turn, error) {
-	turn := Turn{Started: time.Now()}
+// attemptFunc runs one HTTP attempt of a prepared request; extra options
+// are added to that attempt only.
+type attemptFunc func(ctx context.Context, extra ...option.RequestOption) (result, error)
+
+// prepare builds the body parameters and headers of req once for every
+// attempt of a turn; [RequestBody] runs the same code.
+func (c *client) prepare(req Request) (attemptFunc, error) {
 	var reqOpts []option.RequestOption
 	if req.Agent != "" {
 		reqOpts = append(reqOpts, option.WithHeader("X-Cadre-Agent", req.Agent))
@@ -86,21 +90,40 @@ func (c *client) Turn(ctx context.Context, req Request) (Turn, error) {
 	if req.Role != "" {
 		reqOpts = append(reqOpts, option.WithHeader("X-Cadre-Role", req.Role))
 	}
-	var do func(ctx context.Context) (result, error)
+	if req.Purpose != "" {
+		reqOpts = append(reqOpts, option.WithHeader("X-Cadre-Purpose", req.Purpose))
+	}
+	with := func(extra []option.RequestOption) []option.RequestOption {
+		return append(append([]option.RequestOption(nil), reqOpts...), extra...)
+	}
 	switch c.cfg.WireAPI {
 	case WireChat:
 		params, err := c.chatParams(req)
 		if err != nil {
-			return turn, err
+			return nil, err
 		}
-		do = func(ctx context.Context) (result, error) { return c.chatAttempt(ctx, params, reqOpts) }
+		return func(ctx context.Context, extra ...option.RequestOption) (result, error) {
+			return c.chatAttempt(ctx, params, with(extra))
+		}, nil
 	default:
 		params, err := c.responsesParams(req)
 		if err != nil {
-			return turn, err
+			return nil, err
 		}
-		do = func(ctx context.Context) (result, error) { return c.responsesAttempt(ctx, params, reqOpts) }
+		return func(ctx context.Context, extra ...option.RequestOption) (result, error) {
+			return c.responsesAttempt(ctx, params, with(extra))
+		}, nil
 	}
+}
+
+// Turn takes one model turn, retrying as described in the package doc.
+func (c *client) Turn(ctx context.Context, req Request) (Turn, error) {
+	turn := Turn{Started: time.Now()}
+	prepared, err := c.prepare(req)
+	if err != nil {
+		return turn, err
+	}
+	do := func(ctx context.Context) (result, error) { return prepared(ctx) }
 
 	for n := 1; ; n++ {
 		turn.Attempts = n

@@ -13,6 +13,12 @@
 // [Config] is the only source of settings, and an empty APIKey means no
 // Authorization header at all.
 //
+// A [Request] names its caller and purpose in the headers X-Cadre-Agent,
+// X-Cadre-Role and X-Cadre-Purpose ("compact" for a compaction summary).
+// [RequestBody] returns the body a request would be sent with, without
+// sending it, and [PromptPrefix] says how much of one request's prompt
+// repeats the previous one's, which is what provider prompt caches reuse.
+//
 // Lifecycle of one [Client.Turn]:
 //
 //	attempt 1 ─► stream ─► terminal event seen? ─► yes: Turn

@@ -101,11 +101,19 @@ type ToolCall struct {
 	Arguments string
 }
 
+// PurposeCompact marks a [Request] that asks for a summary of the
+// conversation so far (context compaction), not for the agent's next turn.
+const PurposeCompact = "compact"
+
 // Request is one model turn to take.
 type Request struct {
 	// Agent and Role identify the caller; they are sent as the headers
 	// X-Cadre-Agent and X-Cadre-Role when not empty.
 	Agent, Role string
+	// Purpose is "" for an agent's turn and [PurposeCompact] for a
+	// compaction summary; it is sent as the header X-Cadre-Purpose when not
+	// empty.
+	Purpose string
 	// Instructions is the system prompt.
 	Instructions    string
 	Input           []Item

@@ -81,7 +81,7 @@ func FileTools(root string) []Tool {
 		},
 		&tool[readFileArgs]{
 			name:     "read_file",
-			desc:     "Read a text file of the worktree. Lines are numbered; use offset and limit to page through long files.",
+			desc:     "Read a text file. Lines are numbered; page through long files with offset and limit.",
 			schema:   readFileSchema,
 			readOnly: true,
 			exec: func(ctx context.Context, a readFileArgs) (Result, error) {
@@ -90,7 +90,7 @@ func FileTools(root string) []Tool {
 		},
 		&tool[listFilesArgs]{
 			name:     "list_files",
-			desc:     "List a directory of the worktree as a tree, directories ending in '/'. .git is skipped.",
+			desc:     "List a directory as a tree; directories end in '/'; .git is skipped.",
 			schema:   listFilesSchema,
 			readOnly: true,
 			exec: func(ctx context.Context, a listFilesArgs) (Result, error) {
@@ -99,7 +99,7 @@ func FileTools(root string) []Tool {
 		},
 		&tool[searchArgs]{
 			name:     "search",
-			desc:     "Search text files of the worktree for a regular expression. Prints path:line: text for each matching line.",
+			desc:     "Search text files for a regular expression. Prints path:line: text per matching line.",
 			schema:   searchSchema,
 			readOnly: true,
 			exec: func(ctx context.Context, a searchArgs) (Result, error) {
@@ -109,7 +109,7 @@ func FileTools(root string) []Tool {
 	}
 }
 
-const applyPatchDescription = `Create, edit, move and delete files with a patch. Paths are relative to the worktree. Format:
+const applyPatchDescription = `Create, edit, move and delete files with a patch:
 *** Begin Patch
 *** Add File: path/new.go
 +every line prefixed with +

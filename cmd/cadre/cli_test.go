@@ -65,7 +65,7 @@ func TestPolicyCheckAndHelp(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "forbidden (rule default.toml:") {
 		t.Fatalf("policy check: %d %q", code, out)
 	}
-	for _, sub := range []string{"run", "exec", "demo", "ui", "ls", "show", "logs", "cancel", "approve", "sandbox", "policy", "model-server", "version", "completion"} {
+	for _, sub := range []string{"run", "exec", "demo", "ui", "ls", "show", "logs", "cancel", "approve", "sandbox", "policy", "model-server", "version", "completion", "apply", "budget", "config", "prompt", "resume", "fork", "clean"} {
 		out, _, code := runCadre(t, t.TempDir(), sub, "--help")
 		if code != 0 || !strings.Contains(out, "Usage:") {
 			t.Errorf("%s --help: exit %d\n%s", sub, code, out)

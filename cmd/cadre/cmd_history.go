@@ -15,6 +15,7 @@ import (
 
 	"github.com/cadre-dev/cadre/actors/model"
 	"github.com/cadre-dev/cadre/messaging"
+	"github.com/cadre-dev/cadre/supervisor"
 	"github.com/cadre-dev/cadre/ui"
 )
 
@@ -130,7 +131,11 @@ func NewCmdShow(f *Factory) *cobra.Command {
 		RunE: func(c *cobra.Command, args []string) error {
 			return withSource(o.StateDir, func(src ui.Source) error {
 				m := ui.NewModel(prices)
-				if err := collect(c.Context(), src, args[0], false, m.Apply); err != nil {
+				var evs []messaging.Event
+				if err := collect(c.Context(), src, args[0], false, func(ev messaging.Event) {
+					m.Apply(ev)
+					evs = append(evs, ev)
+				}); err != nil {
 					return err
 				}
 				snap := m.Snapshot()
@@ -147,6 +152,9 @@ func NewCmdShow(f *Factory) *cobra.Command {
 					return err
 				}
 				printSubtrees(o.IO.Out, snap)
+				if s := supervisor.ReplayPlan(evs); s != nil {
+					fmt.Fprintf(o.IO.Out, "\nPLAN (revision %d)\n%s", s.Plan().Revision, s.String())
+				}
 				return nil
 			})
 		},

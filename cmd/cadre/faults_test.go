@@ -77,8 +77,10 @@ func TestDemoThroughAFaultyProvider(t *testing.T) {
 			}
 		}
 	}
+	// Every fault an agent saw is a retry; a request still in flight when
+	// the run finished (one per agent at most, 5 here) is not.
 	total := faults["http_500"] + faults["http_429"] + faults["cut"]
-	if retries != total {
+	if retries > total || retries < total-5 {
 		t.Errorf("%d model_retry events for %d faults served", retries, total)
 	}
 	if badArgs != 2 {

@@ -58,6 +58,11 @@ func describeEvent(ev messaging.Event) string {
 			}
 			return s
 		}
+	case messaging.EvCompacted:
+		var p messaging.Compacted
+		if ev.Decode(&p) == nil {
+			return fmt.Sprintf("compacted %d earlier turns (%d items, %d tokens) before turn %d", p.Turns, p.Items, p.InputTokens, p.Turn)
+		}
 	case messaging.EvWarning:
 		var p messaging.Warning
 		if ev.Decode(&p) == nil {

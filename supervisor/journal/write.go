@@ -67,6 +67,11 @@ func prepare(ev messaging.Event) (prepared, error) {
 		err = decode(&mt)
 		p.usage = &mt.Usage
 		p.cost = mt.CostUSD
+	case messaging.EvCompacted:
+		var c messaging.Compacted
+		err = decode(&c)
+		p.usage = &c.Usage
+		p.cost = c.CostUSD
 	}
 	return p, err
 }

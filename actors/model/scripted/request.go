@@ -12,9 +12,12 @@ type request struct {
 	Stream       bool
 	includeUsage bool
 	system       string // system/developer text and instructions, joined
-	turnIndex    int    // assistant turns already in the conversation
+	turnIndex    int    // assistant turns already in the conversation, compacted ones included
 	inputBytes   int    // size of the request body
 	cachedBytes  int    // bytes of the conversation up to the last assistant turn
+	items        int    // conversation items (system/developer ones not counted)
+	compacted    int    // assistant turns a compaction header says were replaced
+	toolOutputs  []string
 }
 
 type chatBody struct {
@@ -39,6 +42,21 @@ type message struct {
 	Type    string          `json:"type"`
 	Role    string          `json:"role"`
 	Content json.RawMessage `json:"content"`
+	Output  json.RawMessage `json:"output"` // responses function_call_output
+}
+
+// note counts one conversation item: the compaction header of the first
+// one, and tool outputs for a summary.
+func (r *request) note(m message) {
+	r.items++
+	switch {
+	case r.items == 1 && m.Role == "user":
+		r.compacted = compactedTurns(contentText(m.Content))
+	case m.Role == "tool":
+		r.toolOutputs = append(r.toolOutputs, contentText(m.Content))
+	case m.Type == "function_call_output":
+		r.toolOutputs = append(r.toolOutputs, contentText(m.Output))
+	}
 }
 
 func parseRequest(wire string, body []byte) (request, error) {
@@ -70,7 +88,11 @@ func parseRequest(wire string, body []byte) (request, error) {
 				r.turnIndex++
 				lastAssistantEnd = i
 			}
+			if m.Role != "system" && m.Role != "developer" {
+				r.note(m)
+			}
 		}
+		r.turnIndex += r.compacted
 		for _, raw := range b.Messages[:lastAssistantEnd] {
 			r.cachedBytes += len(raw)
 		}
@@ -106,8 +128,11 @@ func parseRequest(wire string, body []byte) (request, error) {
 		inAssistant = assistant
 		if m.Role == "system" || m.Role == "developer" {
 			sys = append(sys, contentText(m.Content))
+		} else {
+			r.note(m)
 		}
 	}
+	r.turnIndex += r.compacted
 	if lastAssistantStart > 0 {
 		r.cachedBytes = len(b.Instructions)
 		for _, raw := range items[:lastAssistantStart] {

@@ -31,6 +31,11 @@ type Script struct {
 	// FinishReasonStop makes every chat answer with tool calls end with
 	// finish_reason "stop", the way some local servers do.
 	FinishReasonStop bool `json:"finish_reason_stop,omitempty"`
+	// ContextWindow, in tokens, makes the server refuse a request whose
+	// estimated input (request bytes/4, as in its usage) exceeds it, with a
+	// 400 context_length_exceeded error the way a provider does. 0: no
+	// limit. A tiny window lets tests drive agents into compaction.
+	ContextWindow int `json:"context_window,omitempty"`
 }
 
 // Turn is one scripted assistant turn: final text, tool calls, or both.
@@ -114,6 +119,7 @@ func ParseScript(data []byte) (*Script, error) {
 		Agents           map[string][]json.RawMessage `json:"agents"`
 		Faults           json.RawMessage              `json:"faults,omitempty"`
 		FinishReasonStop bool                         `json:"finish_reason_stop,omitempty"`
+		ContextWindow    int                          `json:"context_window,omitempty"`
 	}
 	if err := strictDecode(data, &top); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrScript, err)
@@ -121,7 +127,10 @@ func ParseScript(data []byte) (*Script, error) {
 	if len(top.Agents) == 0 {
 		return nil, fmt.Errorf("%w: no agents", ErrScript)
 	}
-	s := &Script{Agents: make(map[string][]Turn, len(top.Agents)), FinishReasonStop: top.FinishReasonStop}
+	if top.ContextWindow < 0 {
+		return nil, fmt.Errorf("%w: context_window %d is negative", ErrScript, top.ContextWindow)
+	}
+	s := &Script{Agents: make(map[string][]Turn, len(top.Agents)), FinishReasonStop: top.FinishReasonStop, ContextWindow: top.ContextWindow}
 	keys := make([]string, 0, len(top.Agents))
 	for k := range top.Agents {
 		keys = append(keys, k)

@@ -32,10 +32,14 @@ type Served struct {
 	Agent string
 	// Key is the script key that was played ("" if none matched).
 	Key string
-	// Turn is the turn index read from the request (-1 if unparsable).
-	Turn   int
-	Wire   string
-	Stream bool
+	// Turn is the turn index read from the request (-1 if unparsable):
+	// the assistant turns it holds plus those a compaction header counts.
+	Turn int
+	// Purpose is the X-Cadre-Purpose header: "" for a turn, "compact" for
+	// a summary request.
+	Purpose string
+	Wire    string
+	Stream  bool
 	// Fault is the fault kind served instead of the turn, "" if none.
 	Fault string
 	// Status is the HTTP status sent.
@@ -164,7 +168,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) serveTurn(w http.ResponseWriter, r *http.Request, wire string) {
 	start := s.now()
-	entry := Served{Wire: wire, Start: start, Turn: -1}
+	entry := &Served{Wire: wire, Start: start, Turn: -1}
 	// commit records the entry; it runs before the last byte of an answer
 	// is written so that a client that has its answer finds it in Log.
 	var once sync.Once
@@ -172,84 +176,105 @@ func (s *Server) serveTurn(w http.ResponseWriter, r *http.Request, wire string) 
 		once.Do(func() {
 			entry.End = s.now()
 			s.mu.Lock()
-			s.log = append(s.log, entry)
+			s.log = append(s.log, *entry)
 			s.mu.Unlock()
-			s.writeLog(entry)
+			s.writeLog(*entry)
 		})
 	}
 	defer commit()
 
-	fail := func(status int, typ, msg string) {
-		entry.Status, entry.Error = status, msg
+	fail := func(status int, body apiError) {
+		entry.Status, entry.Error = status, body.Error.Message
 		commit()
-		writeError(w, status, typ, msg)
+		writeJSON(w, status, body)
 	}
+	invalid := func(msg string) { fail(http.StatusBadRequest, errorBody("invalid_request_error", msg)) }
 	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
 	if err != nil {
-		fail(http.StatusBadRequest, "invalid_request_error", "scripted server: reading the request body: "+err.Error())
+		invalid("scripted server: reading the request body: " + err.Error())
 		return
 	}
 	req, err := parseRequest(wire, body)
 	if err != nil {
-		fail(http.StatusBadRequest, "invalid_request_error", "scripted server: "+err.Error())
+		invalid("scripted server: " + err.Error())
 		return
 	}
 	entry.Stream = req.Stream
 	entry.Turn = req.turnIndex
+	entry.Purpose = r.Header.Get("X-Cadre-Purpose")
 
 	who := identify(r.Header, req.system)
 	key, turns, ok := s.lookup(who)
 	entry.Agent = who.name(key)
 	entry.Key = key
+	if cw, tokens := s.script.ContextWindow, req.inputBytes/4; cw > 0 && tokens > cw {
+		fail(http.StatusBadRequest, contextLengthError(cw, tokens))
+		return
+	}
+	if entry.Purpose == PurposeCompact {
+		s.play(w, r, entry, commit, fail, req, Turn{Text: req.compactSummary()}, false)
+		return
+	}
 	if !ok {
-		fail(http.StatusBadRequest, "invalid_request_error", "scripted server: no script for "+who.describe())
+		invalid("scripted server: no script for " + who.describe())
 		return
 	}
 	if req.turnIndex >= len(turns) {
-		fail(http.StatusBadRequest, "invalid_request_error",
-			fmt.Sprintf("scripted server: no turn %d for %s (script has %d)", req.turnIndex, entry.Agent, len(turns)))
+		invalid(fmt.Sprintf("scripted server: no turn %d for %s (script has %d)", req.turnIndex, entry.Agent, len(turns)))
 		return
 	}
-	turn := turns[req.turnIndex]
+	s.play(w, r, entry, commit, fail, req, turns[req.turnIndex], true)
+}
 
-	if turn.DelayMS > 0 {
-		t := time.NewTimer(time.Duration(turn.DelayMS) * time.Millisecond)
+// play answers with t after its delay and faults; isTurn says whether t
+// is the agent's scripted turn (whose own fault applies) or a compaction
+// summary (only random faults apply).
+func (s *Server) play(w http.ResponseWriter, r *http.Request, entry *Served, commit func(), fail func(int, apiError), req request, t Turn, isTurn bool) {
+	if t.DelayMS > 0 {
+		timer := time.NewTimer(time.Duration(t.DelayMS) * time.Millisecond)
 		select {
-		case <-t.C:
+		case <-timer.C:
 		case <-r.Context().Done():
-			t.Stop()
+			timer.Stop()
 			entry.Status = 499 // client closed the request
 			return
 		}
 	}
-
-	fault, retryAfter := s.pickFault(entry.Agent, req.turnIndex, turn)
+	own := t
+	if !isTurn {
+		own.Fault = nil
+	}
+	fault, retryAfter := s.pickFault(entry.Agent, req.turnIndex, own)
 	entry.Fault = fault
+	id := answerID(entry.Agent, req.turnIndex)
+	if !isTurn {
+		id += "_" + PurposeCompact
+	}
 	ans := answer{
-		id:       answerID(entry.Agent, req.turnIndex),
+		id:       id,
 		model:    req.Model,
 		created:  s.now().Unix(),
-		turn:     turn,
-		stopOnTC: turn.FinishReasonStop || s.script.FinishReasonStop,
-		usage:    req.usage(turn),
+		turn:     t,
+		stopOnTC: t.FinishReasonStop || s.script.FinishReasonStop,
+		usage:    req.usage(t),
 		cut:      fault == FaultCut,
 	}
 	switch fault {
 	case FaultHTTP500:
-		fail(http.StatusInternalServerError, "server_error",
-			fmt.Sprintf("scripted server: injected http_500 for %s turn %d", entry.Agent, req.turnIndex))
+		fail(http.StatusInternalServerError, errorBody("server_error",
+			fmt.Sprintf("scripted server: injected http_500 for %s turn %d", entry.Agent, req.turnIndex)))
 		return
 	case FaultHTTP429:
 		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
-		fail(http.StatusTooManyRequests, "rate_limit_error",
-			fmt.Sprintf("scripted server: injected http_429 for %s turn %d", entry.Agent, req.turnIndex))
+		fail(http.StatusTooManyRequests, errorBody("rate_limit_error",
+			fmt.Sprintf("scripted server: injected http_429 for %s turn %d", entry.Agent, req.turnIndex)))
 		return
 	}
 	entry.Status = http.StatusOK
 	switch {
-	case wire == WireChat && req.Stream:
+	case entry.Wire == WireChat && req.Stream:
 		streamEvents(w, chatStream(ans, req.includeUsage), ans.cut, commit)
-	case wire == WireChat:
+	case entry.Wire == WireChat:
 		commit()
 		writeMaybeCut(w, chatCompletion(ans), ans.cut)
 	case req.Stream:

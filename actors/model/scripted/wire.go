@@ -80,6 +80,15 @@ func errorBody(typ, msg string) apiError {
 	return apiError{Error: apiErrorBody{Message: msg, Type: typ}}
 }
 
+// contextLengthError is how OpenAI refuses a request longer than the
+// model's context window.
+func contextLengthError(window, tokens int) apiError {
+	code := "context_length_exceeded"
+	e := errorBody("invalid_request_error", fmt.Sprintf("scripted server: this model's maximum context length is %d tokens, but the request has about %d (request bytes/4)", window, tokens))
+	e.Error.Code = &code
+	return e
+}
+
 type modelList struct {
 	Object string      `json:"object"`
 	Data   []modelInfo `json:"data"`
