@@ -63,7 +63,7 @@ func TestFirstRequestDefaults(t *testing.T) {
 			t.Errorf("%s: project instructions without a project", role)
 		}
 	}
-	if _, err := FirstRequest("poet", FirstRequestOptions{}); err == nil || !strings.Contains(err.Error(), "known: coder, planner, reviewer, tester") {
+	if _, err := FirstRequest("poet", FirstRequestOptions{}); err == nil || !strings.Contains(err.Error(), "known: coder, planner, resolver, review_lead, reviewer, tester") {
 		t.Errorf("unknown role: %v", err)
 	}
 }

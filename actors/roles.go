@@ -1,9 +1,12 @@
 package actors
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/cadre-dev/cadre/messaging"
 )
 
 // Role is what an agent is for: its instructions and the tools it may call.
@@ -11,6 +14,74 @@ type Role struct {
 	Name         string
 	Instructions string
 	Tools        []string
+	// MaxTurns bounds the turns of an agent of this role (0: the run's).
+	MaxTurns int
+	// Max is how many agents of this role a run may have at once (0: no
+	// limit of its own).
+	Max int
+}
+
+// Roles are the roles a run's agents may have, by name.
+type Roles map[string]Role
+
+// BuiltinRoles returns a copy of the built-in roles: planner, coder, tester,
+// reviewer and resolver.
+func BuiltinRoles() Roles {
+	out := make(Roles, len(builtinRoles))
+	for n, r := range builtinRoles {
+		r.Tools = append([]string(nil), r.Tools...)
+		out[n] = r
+	}
+	return out
+}
+
+// Lookup returns the role called name; nil rs means the built-in roles.
+func (rs Roles) Lookup(name string) (Role, error) {
+	if rs == nil {
+		return LookupRole(name)
+	}
+	r, ok := rs[name]
+	if !ok {
+		names := make([]string, 0, len(rs))
+		for n := range rs {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return Role{}, fmt.Errorf("unknown role %q (this team's roles: %s)", name, strings.Join(names, ", "))
+	}
+	return r, nil
+}
+
+// KnownTool reports whether name is a tool a role may list: a file tool,
+// apply_patch, a team tool, submit_plan or a message kind.
+func KnownTool(name string) bool {
+	switch name {
+	case "apply_patch", ToolShell, ToolRunTests, ToolSpawnAgent, ToolSubmitPlan, ToolWait:
+		return true
+	}
+	for _, t := range fileTools {
+		if t == name {
+			return true
+		}
+	}
+	_, err := messaging.SchemaOf(messaging.Kind(name))
+	return err == nil
+}
+
+// Validate checks that a role is usable: a name, instructions, known tools.
+func (r Role) Validate() error {
+	if r.Name == "" {
+		return errors.New("role without a name")
+	}
+	if strings.TrimSpace(r.Instructions) == "" {
+		return fmt.Errorf("role %s: no instructions", r.Name)
+	}
+	for _, t := range r.Tools {
+		if !KnownTool(t) {
+			return fmt.Errorf("role %s: unknown tool %q", r.Name, t)
+		}
+	}
+	return nil
 }
 
 // Tool names beyond the file tools and the message kinds.
@@ -42,13 +113,25 @@ Never run git: cadre commits your worktree after each turn. When done, call repo
 	},
 	"tester": {
 		Name:         "tester",
-		Instructions: `You are the tester. Call wait to receive a test_request, then run_tests, which tests the requested work and sends the test_report. Repeat.`,
+		Instructions: `You are the tester. Call run_tests: it takes the next test_request (waiting for one if needed), tests the requested work and sends the test_report. Repeat.`,
 		Tools:        append(append([]string{}, fileTools...), ToolRunTests, ToolShell, ToolWait),
 	},
 	"reviewer": {
 		Name:         "reviewer",
 		Instructions: `You are the reviewer. Call wait to receive a review_request (it carries the diff), read what you need, then answer with review; comments name the path, the line and what to change. Repeat.`,
 		Tools:        append(append([]string{}, fileTools...), "review", ToolWait),
+	},
+	"resolver": {
+		Name: "resolver",
+		Instructions: `You resolve a merge conflict. Your worktree is the result branch with the conflicting work merged in; the files your task names hold conflict markers (<<<<<<<, =======, >>>>>>>).
+Edit them so that both sides' intent is kept and the tests pass (check with shell), leave no marker, then call report: cadre then merges your resolution.`,
+		Tools: append(append([]string{}, fileTools...), "apply_patch", ToolShell, ToolWait, "report"),
+	},
+	"review_lead": {
+		Name: "review_lead",
+		Instructions: `You review an existing branch: your worktree is that branch and your task holds its diff. Spawn a tester (spawn_agent, role tester) and send it a test_request for your own address to test the branch; read the code the diff touches.
+Then call report: status done, and a summary that starts with your verdict (approve or request changes) followed by your comments, one per line as path:line: text.`,
+		Tools: append(append([]string{}, fileTools...), ToolSpawnAgent, "test_request", ToolWait, "report"),
 	},
 }
 

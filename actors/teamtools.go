@@ -307,15 +307,21 @@ var failLine = regexp.MustCompile(`(?m)^\s*--- FAIL: (\S+)`)
 
 const maxTestOutput = 4000
 
-func (a *Agent) runTests(ctx context.Context, _ string, args json.RawMessage) (tools.Result, error) {
+func (a *Agent) runTests(ctx context.Context, callID string, args json.RawMessage) (tools.Result, error) {
 	var p struct {
 		Command []string `json:"command"`
 	}
 	if err := json.Unmarshal(args, &p); err != nil {
 		return tools.Result{}, err
 	}
+	// Without an unanswered test_request, wait for one: whether it came
+	// before this turn or comes during it, the call does the same.
+	var meanwhile []messaging.Envelope
 	if len(a.testQueue) == 0 {
-		return tools.Result{}, errors.New("no unanswered test_request: call wait to receive one")
+		var err error
+		if meanwhile, err = a.awaitTestRequest(ctx, callID); err != nil {
+			return tools.Result{}, err
+		}
 	}
 	req := a.testQueue[0]
 	body, err := req.Decode()
@@ -365,7 +371,41 @@ func (a *Agent) runTests(ctx context.Context, _ string, args json.RawMessage) (t
 	if len(report.Failed) > 0 {
 		summary += "\nfailing: " + strings.Join(report.Failed, ", ")
 	}
+	var got strings.Builder
+	for _, m := range meanwhile {
+		got.WriteString("\n\n" + formatMessage(m))
+	}
+	if got.Len() > 0 {
+		summary = "received while waiting for a test_request:" + got.String() + "\n\n" + summary
+	}
 	return tools.Result{Output: summary + "\n" + describeResult(res)}, nil
+}
+
+// awaitTestRequest takes messages from the mailbox (delivered to this call,
+// like wait's) until a test_request is among them, and returns them all.
+func (a *Agent) awaitTestRequest(ctx context.Context, callID string) ([]messaging.Envelope, error) {
+	got := append([]messaging.Envelope(nil), a.waitBuf[callID]...) // taken before a restart
+	timer := time.NewTimer(defaultWait)
+	defer timer.Stop()
+	for len(a.testQueue) == 0 {
+		for _, env := range a.take() {
+			if err := a.deliver(ctx, env, messaging.ViaWait, callID); err != nil {
+				return nil, err
+			}
+			got = append(got, env)
+		}
+		if len(a.testQueue) > 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-a.signal:
+		case <-timer.C:
+			return nil, fmt.Errorf("no test_request arrived within %s", defaultWait)
+		}
+	}
+	return got, nil
 }
 
 // checkLease refuses a patch that touches a path outside the agent's write

@@ -76,6 +76,11 @@ func TestQuickFiguresArePositive(t *testing.T) {
 			r, err := measureResume(cfg)
 			return figures{map[string]float64{"resume": float64(r.Resume), "scan": float64(r.Scan)}, r.rows()}, err
 		}},
+		{"merge", false, func() (figures, error) {
+			r, err := measureMerge(cfg)
+			return figures{map[string]float64{"clean": float64(r.Clean.InMemory), "clean git": float64(r.Clean.GitMergeTree),
+				"conflict": float64(r.Conflict.InMemory), "conflict git": float64(r.Conflict.GitMergeTree)}, mergeRows(r)}, err
+		}},
 		{"prompt", false, func() (figures, error) {
 			r, err := measurePrompt(cfg)
 			f := map[string]float64{}

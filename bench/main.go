@@ -35,6 +35,11 @@
 //     still in place), then Supervisor.Resume timed until every agent has
 //     rebuilt its conversation from its events and asked for a turn;
 //     reference one scan of the same journal.
+//  9. Prompts: each role's first request (bytes, estimated tokens) and the
+//     share of each request of a 20-turn conversation that repeats the
+//     previous one (prompt-cache prefix), both wire APIs.
+//  10. Merge check: worktree/merge3's in-memory merge of two branches
+//     against `git merge-tree --write-tree` on the same branches.
 //
 // -quick shrinks every count and duration (the tests use it). The binary is
 // also the sandbox helper: main calls sandbox.HelperMain first.
@@ -122,6 +127,7 @@ func measures() []measure {
 		{"worktree", false, func(c config) ([]row, error) { r, err := measureWorktree(c); return r.rows(), err }},
 		{"resume", false, func(c config) ([]row, error) { r, err := measureResume(c); return r.rows(), err }},
 		{"prompt", false, func(c config) ([]row, error) { r, err := measurePrompt(c); return r.rows(), err }},
+		{"merge", false, func(c config) ([]row, error) { r, err := measureMerge(c); return mergeRows(r), err }},
 	}
 }
 

@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/cadre-dev/cadre/actors"
 )
 
 // The prompt measure gives a row per built-in role and per wire API, and
@@ -12,7 +14,7 @@ func TestMeasurePrompt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Roles) != 4 || len(r.Prefix) != 2 {
+	if len(r.Roles) != len(actors.RoleNames()) || len(r.Prefix) != 2 {
 		t.Fatalf("%d roles, %d wires", len(r.Roles), len(r.Prefix))
 	}
 	for _, p := range r.Roles {
@@ -26,7 +28,7 @@ func TestMeasurePrompt(t *testing.T) {
 		}
 	}
 	rows := r.rows()
-	if len(rows) != 6 {
+	if len(rows) != len(actors.RoleNames())+2 {
 		t.Fatalf("%d rows", len(rows))
 	}
 	for _, row := range rows {

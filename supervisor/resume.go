@@ -8,7 +8,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/cadre-dev/cadre/actors"
 	"github.com/cadre-dev/cadre/messaging"
 	"github.com/cadre-dev/cadre/worktree"
 )
@@ -191,7 +190,7 @@ func (r *Run) fold(events []messaging.Event) error {
 			if err := ev.Decode(&p); err != nil {
 				return err
 			}
-			role, err := actors.LookupRole(p.Role)
+			role, err := r.Spec.Roles.Lookup(p.Role)
 			if err != nil {
 				return fmt.Errorf("resume: agent %s: %w", ev.Agent, err)
 			}

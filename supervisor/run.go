@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -53,6 +54,7 @@ type RunSpec struct {
 	Sandbox         SandboxMode
 	TestCommand     []string // default: detected from the repository
 	RootRole        string   // default planner
+	Team            string   // the team template's name, journaled (default "default")
 	// Rules are the exec-policy rules (nil: the shipped defaults) and
 	// ApprovalPolicy says when a person is asked (default on-request).
 	Rules          *execpolicy.Policy
@@ -63,6 +65,8 @@ type RunSpec struct {
 	// Budgets bound subtrees: the key is the subtree's top address. They
 	// are journaled when the run starts; a resumed run keeps its journal's.
 	Budgets map[messaging.Address]messaging.Budget
+	// Roles are the roles agents may have (nil: actors.BuiltinRoles).
+	Roles actors.Roles
 	// Prices override or extend model.DefaultPrices for this run's costs.
 	Prices map[string]model.Price
 	// RoleModels are the model clients of roles that use another model or
@@ -224,7 +228,7 @@ func (s *Supervisor) Start(ctx context.Context, spec RunSpec) (*Run, error) {
 	spec = r.Spec
 	if _, err := r.record(ctx, messaging.Address{}, 0, messaging.RunStarted{
 		Task: spec.Task, Repo: repo.Root(), BaseBranch: baseBranch, BaseCommit: base,
-		ResultBranch: r.Result, Team: "default", Version: messaging.Version,
+		ResultBranch: r.Result, Team: cmp.Or(spec.Team, "default"), Version: messaging.Version,
 	}); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,7 +25,7 @@ var ErrAgentExists = errors.New("agent already exists")
 // spawn creates an agent's worktree, journals agent_started and starts its
 // actor as a child of parentPID.
 func (r *Run) spawn(ctx context.Context, parentPID *actor.PID, parent, addr messaging.Address, roleName, task, subtask string) (*agentState, error) {
-	role, err := actors.LookupRole(roleName)
+	role, err := r.Spec.Roles.Lookup(roleName)
 	if err != nil {
 		return nil, fmt.Errorf("spawn %s: %w", addr, err)
 	}
@@ -42,6 +43,18 @@ func (r *Run) spawn(ctx context.Context, parentPID *actor.PID, parent, addr mess
 	if len(r.agents) >= r.Spec.MaxAgents {
 		r.mu.Unlock()
 		return nil, fmt.Errorf("spawn %s: the run already has %d agents, its limit", addr, r.Spec.MaxAgents)
+	}
+	if role.Max > 0 {
+		n := 0
+		for _, o := range r.agents {
+			if o.role.Name == role.Name && !o.failed && !o.stopped {
+				n++
+			}
+		}
+		if n >= role.Max {
+			r.mu.Unlock()
+			return nil, fmt.Errorf("spawn %s: the team allows %d %s agent(s) at once", addr, role.Max, role.Name)
+		}
 	}
 	st := &agentState{addr: addr, role: role, parent: parent, task: task, gen: 1, started: r.sup.now(), subtask: subtask}
 	base := r.Base
@@ -212,7 +225,7 @@ func (r *Run) buildAgent(st *agentState) (*actors.Agent, func(), error) {
 	}
 	cfg := actors.Config{
 		Run: r.ID, Address: st.addr, Role: st.role, ModelName: mcfg.Model, Model: client,
-		Worktree: st.wt.Path, Project: r.project, MaxTurns: r.Spec.MaxTurns,
+		Worktree: st.wt.Path, Project: r.project, MaxTurns: cmp.Or(st.role.MaxTurns, r.Spec.MaxTurns),
 		TestCommand: r.testCmd, Host: h, Gate: r.gate,
 		ContextWindow: r.Spec.ContextWindow, AutoCompactTokens: r.Spec.AutoCompactTokens,
 	}

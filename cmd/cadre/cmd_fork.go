@@ -30,11 +30,16 @@ The original run is left as it is. Give the model flags of run.`,
 		o := runOptionsOf(run)
 		o.JSONL = jsonl
 		o.flagChanged = c.Flags().Changed
-		spec, err := o.spec()
-		if err != nil {
-			return err
-		}
 		return supervise(c.Context(), o, func(sup *supervisor.Supervisor) (*supervisor.Run, error) {
+			// The fork keeps the original run's repository configuration and team.
+			if sum, err := sup.Journal().Run(args[0]); err == nil {
+				o.repoRoot = sum.Repo
+			}
+			o.Team = journaledTeam(sup, args[0])
+			spec, err := o.spec()
+			if err != nil {
+				return nil, err
+			}
 			return sup.Fork(c.Context(), args[0], at, spec)
 		})
 	}

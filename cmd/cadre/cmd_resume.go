@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 
 	"github.com/spf13/cobra"
 
+	"github.com/cadre-dev/cadre/messaging"
 	"github.com/cadre-dev/cadre/supervisor"
 )
 
@@ -46,10 +48,11 @@ not kept in the journal, so give the same ones.`,
 
 func resumeRun(ctx context.Context, id string, o *RunOptions) error {
 	return supervise(ctx, o, func(sup *supervisor.Supervisor) (*supervisor.Run, error) {
-		// The configuration is the run's repository's.
+		// The configuration is the run's repository's, the team the run's.
 		if sum, err := sup.Journal().Run(id); err == nil {
 			o.repoRoot = sum.Repo
 		}
+		o.Team = journaledTeam(sup, id)
 		spec, err := o.spec()
 		if err != nil {
 			return nil, err
@@ -59,4 +62,19 @@ func resumeRun(ctx context.Context, id string, o *RunOptions) error {
 		}
 		return sup.Resume(ctx, id, spec)
 	})
+}
+
+// journaledTeam is the team a run was started with ("default" for runs
+// journaled before teams existed).
+func journaledTeam(sup *supervisor.Supervisor, id string) string {
+	team := "default"
+	stop := errors.New("stop")
+	_ = sup.Journal().Events(id, 0, func(ev messaging.Event) error {
+		var p messaging.RunStarted
+		if ev.Type == messaging.EvRunStarted && ev.Decode(&p) == nil && p.Team != "" {
+			team = p.Team
+		}
+		return stop
+	})
+	return team
 }

@@ -36,6 +36,8 @@ type RunOptions struct {
 	MaxTurns   int
 	Sandbox    string
 	TestCmd    string
+	Team       string
+	Against    string
 	Approval   string
 	PolicyFile string
 	NoUI       bool
@@ -77,7 +79,9 @@ run succeeded, 1 when it failed, 2 on bad usage.`
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Repo, "repo", ".", "git repository to work on")
-	fl.StringVar(&opts.Base, "base", "", "revision to start from (default HEAD)")
+	fl.StringVar(&opts.Base, "base", "", "revision to start from (default HEAD); with --team review, the branch to review")
+	fl.StringVar(&opts.Team, "team", "default", `team template: "default", "review", or NAME.toml in <repo>/.cadre/teams or ~/.config/cadre/teams`)
+	fl.StringVar(&opts.Against, "against", "", "with --team review: what the branch is reviewed against (default main, else master)")
 	fl.StringVar(&opts.BaseURL, "base-url", "", "OpenAI-compatible API base URL: a provider of its own (env CADRE_BASE_URL; config model_providers)")
 	fl.StringVar(&opts.APIKeyEnv, "api-key-env", "", "environment variable holding the API key (env CADRE_API_KEY_ENV; config env_key; none is sent if it is empty)")
 	fl.StringVar(&opts.Model, "model", "", "model id (env CADRE_MODEL; config model, default gpt-5-codex)")
@@ -120,6 +124,11 @@ func runRun(ctx context.Context, o *RunOptions) error {
 	spec, err := o.spec()
 	if err != nil {
 		return err
+	}
+	if spec.RootRole == "review_lead" {
+		if spec.Task, err = reviewTask(ctx, o); err != nil {
+			return err
+		}
 	}
 	return supervise(ctx, o, func(sup *supervisor.Supervisor) (*supervisor.Run, error) {
 		if !o.JSONL {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -133,7 +134,30 @@ func (o *RunOptions) spec() (supervisor.RunSpec, error) {
 		fmt.Fprintln(o.IO.ErrOut, "cadre: warning:", w)
 	}
 	o.notify = ld.Config.Notify
-	return specFromConfig(ld.Config, o)
+	spec, err := specFromConfig(ld.Config, o)
+	if err != nil {
+		return spec, err
+	}
+	name := cmp.Or(o.Team, "default")
+	t, err := loadTeam(name, root, o.Getenv)
+	if err != nil {
+		return spec, usageError{err}
+	}
+	if spec.Roles, err = t.roles(ld.Config); err != nil {
+		return spec, usageError{err}
+	}
+	spec.RootRole, spec.Team = t.Lead, name
+	for n, r := range t.Roles {
+		if _, set := spec.RoleModels[n]; r.Model != "" && !set {
+			if spec.RoleModels == nil {
+				spec.RoleModels = map[string]model.Config{}
+			}
+			mc := spec.Model
+			mc.Model = r.Model
+			spec.RoleModels[n] = mc
+		}
+	}
+	return spec, nil
 }
 
 // specFromConfig builds the RunSpec of an effective configuration.

@@ -8,13 +8,17 @@ package merge3
 // with one `git fast-import`, some of them criss-cross so that the merge
 // has two or three merge bases.
 //
-// Rename detection: git detects renames; this package does not. So that a
-// case never contains one, every file a side adds (including the file that
-// replaces a directory and the file under a directory that replaces a
-// file) gets fresh lines that occur nowhere else, and a side adds an empty
-// file only if it deletes nothing (an empty file would be an exact rename
-// of a deleted empty one). Symlinks are renamed only when exact, and their
-// new targets are fresh too.
+// Rename detection: git detects renames (`git merge-tree` has no way to
+// turn it off: it ignores merge.renames); this package does not. So that
+// a case never contains one, no two paths ever share a line: every file a
+// side adds (including the file that replaces a directory and the file
+// under a directory that replaces a file) gets fresh lines that occur
+// nowhere else, and the repeated vocabulary lines of a file carry its path
+// (criss-cross histories can bring back, relative to the virtual base, a
+// file that one base deleted; it must not resemble a file deleted on the
+// same side). A side adds an empty file only if it deletes nothing (an
+// empty file would be an exact rename of a deleted empty one). Symlinks
+// are renamed only when exact, and their new targets are fresh too.
 
 import (
 	"bytes"
@@ -129,6 +133,17 @@ type gen struct {
 	// repetitive text (which is where diff algorithms differ)
 	repeat float64
 	vocab  int
+	// scope is the path whose content is being made: vocabulary lines
+	// carry it, so that two files never share a line (see the rename
+	// note at the top)
+	scope string
+}
+
+func (g *gen) word(w string) string {
+	if w == "\n" {
+		return w
+	}
+	return strings.TrimSuffix(w, "\n") + " " + g.scope + "\n"
 }
 
 func newGen(seed uint64) *gen {
@@ -154,7 +169,7 @@ func (g *gen) lines(n int, shared bool) []string {
 	out := make([]string, n)
 	for i := range out {
 		if shared && g.p(g.repeat) {
-			out[i] = vocab[g.n(g.vocab)]
+			out[i] = g.word(vocab[g.n(g.vocab)])
 		} else {
 			out[i] = g.token("l") + "\n"
 		}
@@ -212,8 +227,9 @@ func (g *gen) gitlink() []byte {
 	return []byte(fmt.Sprintf("%08x%08x%08x%08x%08x", g.rng.Uint32(), g.rng.Uint32(), g.rng.Uint32(), g.rng.Uint32(), g.rng.Uint32()))
 }
 
-// newBlob makes the content of an added file; fresh says it must share
-// nothing with any other file (see the rename note at the top).
+// newBlob makes the content of an added file, which shares nothing with
+// any other file (see the rename note at the top); allowEmpty allows an
+// empty one.
 func (g *gen) newBlob(allowEmpty bool) blobSpec {
 	switch r := g.rng.Float64(); {
 	case r < 0.05:
@@ -261,8 +277,10 @@ func (g *gen) baseTree() treeSpec {
 		case r < 0.11:
 			b = blobSpec{mode: modeGitlink, data: g.gitlink()}
 		case r < 0.20:
+			g.scope = p
 			b = blobSpec{mode: modeExec, data: g.textFile(true)}
 		default:
+			g.scope = p
 			b = blobSpec{mode: modeFile, data: g.textFile(true)}
 		}
 		t[p] = b
@@ -394,6 +412,7 @@ func (g *gen) side(base treeSpec, other *sideState, pBoth float64) (treeSpec, *s
 				continue
 			}
 		}
+		g.scope = p
 		r := g.rng.Float64()
 		if other != nil {
 			r = 0.35 + 0.65*r // the second side only gets here to change it
@@ -587,6 +606,7 @@ func dfClash(a, b treeSpec) bool {
 // back to the classic one).
 func (g *gen) textCase(id int) genCase {
 	c := genCase{id: id, kind: "text", oursAt: 1, theirsAt: 2}
+	g.scope = "f.txt"
 	var base []string
 	switch g.n(6) {
 	case 0:

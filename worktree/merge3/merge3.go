@@ -132,6 +132,14 @@ func (o outcome) result() Result {
 // "ours" and "theirs"; they only matter for conflicted merges, whose tree is
 // not returned.
 func Trees(s storer.EncodedObjectStorer, base, ours, theirs plumbing.Hash, opts Options) (Result, error) {
+	for _, h := range []plumbing.Hash{base, ours, theirs} {
+		if h.IsZero() || h == emptyTree {
+			continue
+		}
+		if _, err := s.EncodedObject(plumbing.TreeObject, h); err != nil {
+			return Result{}, fmt.Errorf("merge tree %s with %s (base %s): tree %s: %w", ours, theirs, base, h, err)
+		}
+	}
 	objs := newObjects(s)
 	p := &pass{objs: objs, branch1: "ours", branch2: "theirs"}
 	tree, err := p.mergeRoot(base, ours, theirs)

@@ -397,18 +397,23 @@ func (p *pass) mergeContent(b, o, t entry) (entry, bool, ConflictKind, error) {
 		res.hash = p.objs.putBlob(out)
 		clean = clean && ok
 	case format(o.mode) == 0o160000:
+		// merge_submodule: the submodule is not checked out here, so
+		// this never resolves; ours stands, or the base in a virtual one.
 		clean = false
 		kind = ConflictSubmodule
 		res.hash = o.hash
 		if p.depth > 0 {
 			res.hash = b.hash
+			if format(b.mode) != format(o.mode) {
+				res = entry{mode: b.mode, hash: b.hash}
+			}
 		}
 	default: // symlink
 		clean = false
 		kind = ConflictSymlink
 		res.hash = o.hash
 		if p.depth > 0 {
-			res.hash = b.hash
+			res = entry{mode: b.mode, hash: b.hash}
 		}
 	}
 	return res, clean, kind, nil
