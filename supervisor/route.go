@@ -26,6 +26,16 @@ func (r *Run) send(ctx context.Context, from *agentState, to messaging.Address, 
 	switch b := body.(type) {
 	case messaging.Report:
 		to = from.parent
+		r.mu.Lock()
+		res, resolving := r.resolutions[from.addr]
+		r.mu.Unlock()
+		if resolving && b.Status == "done" {
+			merged, err := r.finishResolution(ctx, from, res)
+			if err != nil {
+				return messaging.Envelope{}, err
+			}
+			b.Summary += "\n" + merged
+		}
 		b.Branch, b.Commit = from.wt.Branch, r.head(from)
 		body = b
 	case messaging.TestRequest:

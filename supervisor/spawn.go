@@ -25,6 +25,12 @@ var ErrAgentExists = errors.New("agent already exists")
 // spawn creates an agent's worktree, journals agent_started and starts its
 // actor as a child of parentPID.
 func (r *Run) spawn(ctx context.Context, parentPID *actor.PID, parent, addr messaging.Address, roleName, task, subtask string) (*agentState, error) {
+	return r.spawnAt(ctx, parentPID, parent, addr, roleName, task, subtask, "")
+}
+
+// spawnAt is spawn with the commit the agent's branch starts from ("": the
+// run's base, or the result branch for a subtask).
+func (r *Run) spawnAt(ctx context.Context, parentPID *actor.PID, parent, addr messaging.Address, roleName, task, subtask, at string) (*agentState, error) {
 	role, err := r.Spec.Roles.Lookup(roleName)
 	if err != nil {
 		return nil, fmt.Errorf("spawn %s: %w", addr, err)
@@ -73,6 +79,9 @@ func (r *Run) spawn(ctx context.Context, parentPID *actor.PID, parent, addr mess
 			r.forget(addr)
 			return nil, fmt.Errorf("spawn %s: %w", addr, err)
 		}
+	}
+	if at != "" {
+		base = at
 	}
 
 	slug := addr.Slug()

@@ -17,6 +17,8 @@ var (
 	ErrWorktreeConfig = errors.New("go-git v5 cannot open a repository with extensions.worktreeConfig")
 	// ErrConflict: a merge has conflicts; nothing was written.
 	ErrConflict = errors.New("merge conflict")
+	// ErrNoConflict: ConflictCommit was asked for two commits that merge cleanly.
+	ErrNoConflict = errors.New("the merge has no conflict")
 	// ErrBranchExists: the branch already exists at another commit.
 	ErrBranchExists = errors.New("branch already exists")
 	// ErrNoBranch: the branch does not exist.

@@ -1,0 +1,61 @@
+package worktree
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestConflictCommitAndResolvedMerge(t *testing.T) {
+	ctx := context.Background()
+	dir := newGitRepo(t)
+	r := openT(t, dir)
+	a := Author{Name: "/root", Email: "root@cadre.local"}
+	edit := func(branch, content string) string {
+		gitT(t, dir, "checkout", "-q", "-B", branch, "main")
+		writeFile(t, filepath.Join(dir, "a.txt"), content)
+		gitT(t, dir, "commit", "-q", "-am", branch)
+		return strings.TrimSpace(gitT(t, dir, "rev-parse", "HEAD"))
+	}
+	x := edit("x", "one\nTWO\nthree\n")
+	y := edit("y", "one\ndeux\nthree\n")
+	gitT(t, dir, "checkout", "-q", "main")
+
+	c0, conflicts, err := r.ConflictCommit(ctx, x, y, a, "conflicted")
+	if err != nil || !reflect.DeepEqual(conflicts, []string{"a.txt"}) {
+		t.Fatalf("ConflictCommit = %s %v %v", c0, conflicts, err)
+	}
+	if p := strings.TrimSpace(gitT(t, dir, "rev-parse", c0+"^@")); p != x {
+		t.Errorf("parents of the conflict commit: %q, want %s", p, x)
+	}
+	content := gitT(t, dir, "show", c0+":a.txt")
+	for _, marker := range []string{"<<<<<<< ", "=======", ">>>>>>> ", "TWO", "deux"} {
+		if !strings.Contains(content, marker) {
+			t.Errorf("conflicted a.txt lacks %q:\n%s", marker, content)
+		}
+	}
+	// A resolver commits a.txt resolved on top of it.
+	gitT(t, dir, "checkout", "-q", "-b", "resolve", c0)
+	writeFile(t, filepath.Join(dir, "a.txt"), "one\nTWO deux\nthree\n")
+	gitT(t, dir, "commit", "-q", "-am", "resolved")
+	resolved := strings.TrimSpace(gitT(t, dir, "rev-parse", "HEAD"))
+	gitT(t, dir, "checkout", "-q", "main")
+	m, err := r.ResolvedMerge(ctx, x, y, resolved, a, "merge y (resolved)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := strings.Fields(gitT(t, dir, "rev-parse", m+"^1", m+"^2")); !reflect.DeepEqual(p, []string{x, y}) {
+		t.Errorf("parents of the merge: %v, want [%s %s]", p, x, y)
+	}
+	if got := strings.TrimSpace(gitT(t, dir, "show", m+":a.txt")); got != "one\nTWO deux\nthree" {
+		t.Errorf("merged a.txt = %q", got)
+	}
+	// x now merges into the merge without a conflict: y's work is in it.
+	if _, _, err := r.ConflictCommit(ctx, m, y, a, "again"); !errors.Is(err, ErrNoConflict) {
+		t.Errorf("ConflictCommit of the merge with y = %v, want ErrNoConflict", err)
+	}
+	fsckT(t, dir)
+}
