@@ -4,14 +4,27 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 )
 
 var makeTestTarget = regexp.MustCompile(`(?m)^test\s*:`)
 
-// DetectTestCommand guesses a repository's test command from its files:
-// go.mod, package.json, Cargo.toml, a Makefile with a test target, Python
+// agentsTestLine is a line of AGENTS.md naming the test command, e.g.
+// "Test command: `make check`" or "- tests: `pytest -q`".
+var agentsTestLine = regexp.MustCompile("(?im)^[\\s>*-]*(?:test command|tests?|run the tests with)\\s*:\\s*`([^`]+)`")
+
+// DetectTestCommand finds a repository's test command: a line of AGENTS.md
+// such as "Test command: `make check`", else a guess from its files:
+// go.mod, Cargo.toml, package.json, a Makefile with a test target, Python
 // project files. nil when nothing matches.
 func DetectTestCommand(root string) []string {
+	if b, err := os.ReadFile(filepath.Join(root, "AGENTS.md")); err == nil {
+		if m := agentsTestLine.FindSubmatch(b); m != nil {
+			if f := strings.Fields(string(m[1])); len(f) > 0 {
+				return f
+			}
+		}
+	}
 	exists := func(name string) bool {
 		_, err := os.Stat(filepath.Join(root, name))
 		return err == nil

@@ -19,6 +19,9 @@ func TestDetectTestCommand(t *testing.T) {
 		{map[string]string{"Makefile": "build:\n\ttrue\n"}, nil},
 		{map[string]string{"pyproject.toml": ""}, []string{"pytest"}},
 		{map[string]string{"README": ""}, nil},
+		{map[string]string{"go.mod": "module x\n", "AGENTS.md": "# x\n\nTest command: `make check`\n"}, []string{"make", "check"}},
+		{map[string]string{"AGENTS.md": "Notes.\n- tests: `pytest -q tests/`\n"}, []string{"pytest", "-q", "tests/"}},
+		{map[string]string{"go.mod": "module x\n", "AGENTS.md": "Run `go test ./...` before you report.\n"}, []string{"go", "test", "./..."}},
 	}
 	for _, tt := range tests {
 		dir := t.TempDir()
