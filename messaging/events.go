@@ -271,6 +271,10 @@ type MergeFailed struct {
 	Into      string   `json:"into"`
 	Conflicts []string `json:"conflicts,omitempty"`
 	Error     string   `json:"error"`
+	// Resolver, when set, is the agent resolving the conflict, on top of
+	// the result branch at Onto.
+	Resolver Address `json:"resolver,omitzero"`
+	Onto     string  `json:"onto,omitempty"`
 }
 
 func (RunStarted) EventType() EventType       { return EvRunStarted }

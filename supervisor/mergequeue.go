@@ -91,16 +91,19 @@ func (r *Run) merge(ctx context.Context, agent messaging.Address, commit string)
 	}
 	res, err := r.Repo.MergeCommit(ctx, r.Result, commit, r.author(messaging.Root), fmt.Sprintf("cadre: merge %s (%s)", agent, messaging.ShortCommit(commit)))
 	if err != nil {
-		_, _ = r.record(ctx, agent, 0, messaging.MergeFailed{Agent: agent, Commit: commit, Into: r.Result, Conflicts: res.Conflicts, Error: err.Error()})
+		failed := messaging.MergeFailed{Agent: agent, Commit: commit, Into: r.Result, Conflicts: res.Conflicts, Error: err.Error()}
 		if errors.Is(err, worktree.ErrConflict) {
 			// The conflict goes to a resolver working on the result branch.
 			if who, conflicts, rerr := r.startResolver(ctx, agent, commit, prev); rerr == nil {
+				failed.Resolver, failed.Onto = who, prev
+				_, _ = r.record(ctx, agent, 0, failed)
 				return fmt.Sprintf("NOT MERGED YET: merging into %s conflicts in %s; cadre started %s to resolve it in a worktree of the result branch; its report will say when the resolution is merged",
 					r.Result, strings.Join(conflicts, ", "), who)
 			} else {
 				r.warnAgent(agent, fmt.Sprintf("could not start a resolver: %v", rerr))
 			}
 		}
+		_, _ = r.record(ctx, agent, 0, failed)
 		return "merge into " + r.Result + " failed: " + err.Error()
 	}
 	if res.UpToDate || res.Commit == prev || len(r.testCmd) == 0 || !r.verifyMerges {

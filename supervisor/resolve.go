@@ -99,6 +99,29 @@ func resolverAddr(n int) messaging.Address {
 	return messaging.MustParseAddress(fmt.Sprintf("/root/resolver_%d", n))
 }
 
+// foldResolution rebuilds the conflicts resolvers work on while a run is
+// resumed: a merge_failed naming a resolver opens one; the resolver's sent
+// report (sent only once its resolution was merged) closes it.
+func (r *Run) foldResolution(ev messaging.Event) {
+	switch ev.Type {
+	case messaging.EvMergeFailed:
+		var p messaging.MergeFailed
+		if ev.Decode(&p) == nil && !p.Resolver.IsZero() {
+			if r.resolutions == nil {
+				r.resolutions = map[messaging.Address]resolution{}
+			}
+			r.resolutions[p.Resolver] = resolution{agent: p.Agent, commit: p.Commit, onto: p.Onto, conflicts: p.Conflicts}
+		}
+	case messaging.EvMessageSent:
+		var p messaging.MessageSent
+		if ev.Decode(&p) == nil && p.Envelope.Kind == messaging.KindReport {
+			if rep, err := p.Envelope.Decode(); err == nil && rep.(messaging.Report).Status == "done" {
+				delete(r.resolutions, p.Envelope.From)
+			}
+		}
+	}
+}
+
 // hasConflictMarkers reports whether the file has a line of git's conflict
 // markers; a missing file has none.
 func hasConflictMarkers(path string) bool {

@@ -3,6 +3,7 @@ package supervisor
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cadre-dev/cadre/messaging"
 )
@@ -90,5 +91,36 @@ func TestAConflictGoesToAResolverAndItsResolutionIsMerged(t *testing.T) {
 	// Both coders' commits are in the result's history.
 	for _, b := range []string{"root-coder_a", "root-coder_b"} {
 		gitRun(t, repo, "merge-base", "--is-ancestor", "cadre/"+r.ID+"/"+b, res)
+	}
+}
+
+// A resumed run knows which conflicts its resolvers still work on.
+func TestResolutionsAreRebuiltFromTheJournal(t *testing.T) {
+	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	coder := messaging.MustParseAddress("/root/coder_b")
+	res1, res2 := resolverAddr(1), resolverAddr(2)
+	report := func(from messaging.Address, status string) messaging.Event {
+		env, err := messaging.NewEnvelope("r-1", from, messaging.Root, 1, 1, at, messaging.Report{Status: status, Summary: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return messaging.NewEvent("r-1", from, 1, at, messaging.MessageSent{Envelope: env})
+	}
+	r := &Run{}
+	for _, ev := range []messaging.Event{
+		messaging.NewEvent("r-1", coder, 0, at, messaging.MergeFailed{Agent: coder, Commit: "c1", Conflicts: []string{"a.txt"}, Resolver: res1, Onto: "o1"}),
+		messaging.NewEvent("r-1", coder, 0, at, messaging.MergeFailed{Agent: coder, Commit: "c2", Conflicts: []string{"b.txt"}, Resolver: res2, Onto: "o2"}),
+		messaging.NewEvent("r-1", coder, 0, at, messaging.MergeFailed{Agent: coder, Commit: "c3", Error: "not a conflict"}),
+		report(res1, "done"),
+		report(res2, "blocked"),
+	} {
+		r.foldResolution(ev)
+	}
+	if len(r.resolutions) != 1 {
+		t.Fatalf("resolutions %+v, want only resolver_2's", r.resolutions)
+	}
+	got := r.resolutions[res2]
+	if got.agent != coder || got.commit != "c2" || got.onto != "o2" || got.conflicts[0] != "b.txt" {
+		t.Errorf("resolver_2's resolution %+v", got)
 	}
 }

@@ -241,6 +241,7 @@ func (r *Run) fold(events []messaging.Event) error {
 			r.unpend(ev.Agent, p.Envelope.ID)
 		}
 		r.foldPlan(ev)
+		r.foldResolution(ev)
 	}
 	return nil
 }
