@@ -161,6 +161,9 @@ func (s *Supervisor) serveEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	// A run_suspended already in the journal was followed by a resume; only
+	// the last event, or one that comes live, ends the stream.
+	last, _ := s.db.LastSeq(id)
 	sub := s.db.Subscribe(id, after)
 	defer sub.Close()
 	ping := time.NewTicker(15 * time.Second)
@@ -180,7 +183,7 @@ func (s *Supervisor) serveEvents(w http.ResponseWriter, r *http.Request) {
 			if write(ev) != nil {
 				return
 			}
-			if ev.EndsStream() {
+			if ev.Type == messaging.EvRunFinished || (ev.EndsStream() && ev.Seq >= last) {
 				if flusher != nil {
 					flusher.Flush()
 				}

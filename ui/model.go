@@ -260,6 +260,9 @@ func (m *Model) Apply(ev messaging.Event) {
 	if m.header.Run == "" {
 		m.header.Run = ev.Run
 	}
+	if m.header.Status == "suspended" && !ev.EndsStream() {
+		m.header.Status = "running" // resumed
+	}
 	switch ev.Type {
 	case messaging.EvRunStarted:
 		var p messaging.RunStarted

@@ -198,3 +198,16 @@ func TestBoundedMemory(t *testing.T) {
 		t.Errorf("flow keeps %d items ending at %d", len(f), f[len(f)-1].Seq)
 	}
 }
+
+func TestSuspendedRunResumes(t *testing.T) {
+	m := NewModel(nil)
+	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	m.Apply(messaging.Event{Seq: 1, Run: "r-1", Time: at, Type: messaging.EvRunSuspended, Data: []byte(`{"reason":"stopped by the user"}`)})
+	if s := m.Snapshot().Header.Status; s != "suspended" {
+		t.Fatalf("status %q after run_suspended", s)
+	}
+	m.Apply(messaging.NewEvent("r-1", messaging.Address{}, 0, at, messaging.Warning{Text: "resumed by pid 7"}))
+	if s := m.Snapshot().Header.Status; s != "running" {
+		t.Fatalf("status %q after the run went on", s)
+	}
+}

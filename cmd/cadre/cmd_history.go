@@ -112,7 +112,8 @@ func collect(ctx context.Context, src ui.Source, run string, follow bool, fn fun
 				}
 			}
 			fn(ev)
-			if ev.EndsStream() || (!follow && ev.Seq >= sum.Events) {
+			// A run_suspended before the last event was followed by a resume.
+			if ev.Type == messaging.EvRunFinished || (ev.EndsStream() && ev.Seq >= sum.Events) || (!follow && ev.Seq >= sum.Events) {
 				return nil
 			}
 		case <-ctx.Done():
