@@ -133,6 +133,17 @@ func (r *Run) leaseAllows(st *agentState, path string) error {
 	return fmt.Errorf("%s is outside your write lease %q (subtask %q); ask your planner to revise the plan if you must change it", path, st.lease, st.subtask)
 }
 
+// outsideLease lists the files of changed that st's lease does not allow.
+func (r *Run) outsideLease(st *agentState, changed []string) []string {
+	var out []string
+	for _, f := range changed {
+		if r.leaseAllows(st, f) != nil {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // leaseDirs are the directories of a lease, inside the worktree: the
 // sandbox lets the agent's commands write only there.
 func leaseDirs(worktree string, lease []string) []string {

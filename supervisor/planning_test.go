@@ -32,7 +32,9 @@ var planTeam = scriptedTeam{
 		call("wait", `{"from":["/root/reviewer"]}`),
 		{Text: "plan done"},
 	},
-	"/root/coder_a": {call("apply_patch", patch("b.txt", "1", "9")), call("apply_patch", patch("a.txt", "1", "2")),
+	"/root/coder_a": {call("apply_patch", patch("b.txt", "1", "9")),
+		call("shell", `{"command":["sh","-c","echo 9 > b.txt && echo x > new.txt"]}`),
+		call("apply_patch", patch("a.txt", "1", "2")),
 		call("report", `{"status":"done","summary":"a=2"}`), call("wait", `{}`)},
 	"/root/coder_b": {call("read_file", `{"path":"a.txt"}`), call("apply_patch", patch("b.txt", "1", "2")),
 		call("report", `{"status":"done","summary":"b=2"}`), call("wait", `{}`)},
@@ -105,6 +107,25 @@ func TestPlanOrdersSubtasksAndLeasesBoundWrites(t *testing.T) {
 	// (4) a write outside the lease is refused, and says why.
 	if !has("/root/coder_a", `apply_patch refused, nothing was written: b.txt is outside your write lease ["a.txt"] (subtask "a")`) {
 		t.Errorf("coder_a's write outside its lease: %q", results["/root/coder_a"])
+	}
+	// A command's write outside the lease is undone at the snapshot, and
+	// the coder is told.
+	var toldA bool
+	for _, ev := range all {
+		if ev.Type == messaging.EvMessageDelivered && ev.Agent.String() == "/root/coder_a" &&
+			strings.Contains(string(ev.Data), `b.txt, new.txt changed outside your write lease`) {
+			toldA = true
+		}
+	}
+	if !toldA {
+		t.Error("coder_a was not told its command's writes outside the lease were undone")
+	}
+	branchA := "cadre/" + r.ID + "/root-coder_a"
+	if got := strings.TrimSpace(gitRun(t, repo, "show", branchA+":b.txt")); got != "1" {
+		t.Errorf("coder_a's branch has b.txt = %q, want it undone to 1", got)
+	}
+	if out := gitRun(t, repo, "ls-tree", "--name-only", branchA); strings.Contains(out, "new.txt") {
+		t.Errorf("coder_a's branch keeps new.txt, written outside its lease:\n%s", out)
 	}
 	// The coders' sandboxes could write only their lease's directories.
 	for _, p := range policies {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/cadre-dev/cadre/actors"
 	"github.com/cadre-dev/cadre/messaging"
@@ -154,6 +155,29 @@ func (r *Run) snapshot(ctx context.Context, st *agentState) error {
 	files, err := r.Repo.ChangedFiles(ctx, prev, commit)
 	if err != nil {
 		return err
+	}
+	if outside := r.outsideLease(st, files); len(outside) > 0 {
+		// A command wrote where the lease does not reach (the sandbox
+		// confines writes to the lease's directories, not to its globs):
+		// undo those paths and commit again.
+		if err := r.Repo.RestorePaths(ctx, st.wt, prev, outside); err != nil {
+			return err
+		}
+		if commit, _, err = r.Repo.Snapshot(ctx, st.wt, r.author(st.addr), fmt.Sprintf("%s: work in progress", st.addr)); err != nil {
+			return err
+		}
+		if files, err = r.Repo.ChangedFiles(ctx, prev, commit); err != nil {
+			return err
+		}
+		text := fmt.Sprintf("cadre: %s changed outside your write lease %q (subtask %q); the change was undone. Ask your planner to revise the plan if you must change it.",
+			strings.Join(outside, ", "), st.lease, st.subtask)
+		r.warnAgent(st.addr, text)
+		if err := r.userMessage(ctx, st.addr, text); err != nil {
+			return err
+		}
+		if commit == prev {
+			return nil
+		}
 	}
 	r.mu.Lock()
 	st.lastSnap = commit

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -66,4 +68,29 @@ func (r *Repo) ResolvedMerge(ctx context.Context, ours, theirs, resolved string,
 		return "", fmt.Errorf("resolved merge of %s and %s: %w", ours, theirs, err)
 	}
 	return c, nil
+}
+
+// RestorePaths puts paths of the worktree w back as they are in commit: a
+// path commit has is checked out from it, any other is removed. Paths are
+// relative to the worktree and must stay inside it.
+func (r *Repo) RestorePaths(ctx context.Context, w *Worktree, commit string, paths []string) error {
+	if err := checkRev(commit); err != nil {
+		return fmt.Errorf("restore paths: %w", err)
+	}
+	for _, p := range paths {
+		clean := filepath.Clean(filepath.FromSlash(p))
+		if filepath.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, ".."+string(filepath.Separator)) {
+			return fmt.Errorf("restore %s: path outside the worktree", p)
+		}
+		if _, err := r.run(ctx, w.Path, "cat-file", "-e", commit+":"+filepath.ToSlash(clean)); err == nil {
+			if _, err := r.run(ctx, w.Path, "checkout", "-q", commit, "--", filepath.ToSlash(clean)); err != nil {
+				return fmt.Errorf("restore %s from %s: %w", p, commit, err)
+			}
+			continue
+		}
+		if err := os.Remove(filepath.Join(w.Path, clean)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("remove %s: %w", p, err)
+		}
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package worktree
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -58,4 +59,32 @@ func TestConflictCommitAndResolvedMerge(t *testing.T) {
 		t.Errorf("ConflictCommit of the merge with y = %v, want ErrNoConflict", err)
 	}
 	fsckT(t, dir)
+}
+
+func TestRestorePaths(t *testing.T) {
+	ctx := context.Background()
+	dir := newGitRepo(t)
+	r := openT(t, dir)
+	base := strings.TrimSpace(gitT(t, dir, "rev-parse", "HEAD"))
+	w := addT(t, r, filepath.Join(t.TempDir(), "wt"), "agent", base)
+	writeFile(t, filepath.Join(w.Path, "a.txt"), "changed\n")
+	writeFile(t, filepath.Join(w.Path, "new.txt"), "new\n")
+	writeFile(t, filepath.Join(w.Path, "b.txt"), "kept\n")
+	if err := r.RestorePaths(ctx, w, base, []string{"a.txt", "new.txt", "gone.txt"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, filepath.Join(w.Path, "a.txt")); got != "one\ntwo\nthree\n" {
+		t.Errorf("a.txt = %q, want it as in the commit", got)
+	}
+	if _, err := os.Stat(filepath.Join(w.Path, "new.txt")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("new.txt still there: %v", err)
+	}
+	if got := readFile(t, filepath.Join(w.Path, "b.txt")); got != "kept\n" {
+		t.Errorf("b.txt = %q: a path not named was touched", got)
+	}
+	for _, bad := range []string{"../x", "/etc/passwd"} {
+		if err := r.RestorePaths(ctx, w, base, []string{bad}); err == nil {
+			t.Errorf("RestorePaths(%q) = nil, want an error", bad)
+		}
+	}
 }
