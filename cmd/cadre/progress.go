@@ -143,7 +143,37 @@ func describeEvent(ev messaging.Event) string {
 	case messaging.EvMergeFailed:
 		var p messaging.MergeFailed
 		if ev.Decode(&p) == nil {
-			return "MERGE FAILED: " + oneLine(p.Error, 160)
+			s := "MERGE FAILED: " + oneLine(p.Error, 160)
+			if !p.Resolver.IsZero() {
+				s += " — " + p.Resolver.String() + " resolves it"
+			}
+			return s
+		}
+	case messaging.EvMergeReverted:
+		var p messaging.MergeReverted
+		if ev.Decode(&p) == nil {
+			return fmt.Sprintf("MERGE REVERTED: %s broke %s on the merged tree (failing: %s); %s back at %s",
+				messaging.ShortCommit(p.Commit), strings.Join(p.Command, " "), strings.Join(p.Failed, ", "), p.Into, messaging.ShortCommit(p.Restored))
+		}
+	case messaging.EvConflictForecast:
+		var p messaging.ConflictForecast
+		if ev.Decode(&p) == nil {
+			return fmt.Sprintf("CONFLICT FORECAST with %s in %s", p.With, strings.Join(p.Paths, ", "))
+		}
+	case messaging.EvPlanSubmitted:
+		var p messaging.PlanSubmitted
+		if ev.Decode(&p) == nil {
+			return fmt.Sprintf("plan revision %d accepted", p.Revision)
+		}
+	case messaging.EvBudgetSet:
+		var p messaging.BudgetSet
+		if ev.Decode(&p) == nil {
+			return fmt.Sprintf("budget of the subtree: %s (by %s)", p.Budget, p.By)
+		}
+	case messaging.EvBudgetExhausted:
+		var p messaging.BudgetExhausted
+		if ev.Decode(&p) == nil {
+			return "BUDGET SPENT: " + p.Spent + " — cadre budget RUN " + ev.Agent.String() + " +AMOUNT"
 		}
 	}
 	return ""
