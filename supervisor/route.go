@@ -51,8 +51,13 @@ func (r *Run) send(ctx context.Context, from *agentState, to messaging.Address, 
 		if !ok || st.wt == nil {
 			return messaging.Envelope{}, fmt.Errorf("review_request: %w at %s", ErrNoRecipient, b.Agent)
 		}
+		// The diff is the agent's own work: against the commit its branch
+		// started from (the result branch, for a subtask after others).
 		b.Commit, b.Base = r.head(st), r.Base
-		diff, err := r.Repo.Diff(ctx, r.Base, b.Commit)
+		if st.wt.Base != "" {
+			b.Base = st.wt.Base
+		}
+		diff, err := r.Repo.Diff(ctx, b.Base, b.Commit)
 		if err != nil {
 			return messaging.Envelope{}, fmt.Errorf("review_request: diff of %s: %w", b.Agent, err)
 		}

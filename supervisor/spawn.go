@@ -132,14 +132,16 @@ func (r *Run) respawn(ctx context.Context, parentPID *actor.PID, st *agentState,
 			return nil, err
 		}
 	}
+	base := cmp.Or(st.wt.Base, r.Base) // where its work started, for diffs
 	wt, err := r.Repo.Add(ctx, st.wt.Path, st.wt.Branch, r.head(st))
 	if err != nil {
 		return nil, fmt.Errorf("respawn %s: %w", st.addr, err)
 	}
+	wt.Base = base
 	st.wt = wt
 	if _, err := r.record(ctx, st.addr, st.gen, messaging.AgentStarted{
 		Role: st.role.Name, Parent: st.parent, Task: task, Model: r.Spec.Model.Model,
-		Worktree: wt.Path, Branch: wt.Branch, Base: r.Base, Fresh: true,
+		Worktree: wt.Path, Branch: wt.Branch, Base: base, Fresh: true, Subtask: st.subtask, Lease: st.lease,
 	}); err != nil {
 		return nil, err
 	}
