@@ -147,6 +147,23 @@ func (o *RunOptions) spec() (supervisor.RunSpec, error) {
 		return spec, usageError{err}
 	}
 	spec.RootRole, spec.Team = t.Lead, name
+	if t.ApprovalPolicy != "" && ld.Source("approval_policy") == config.SourceDefault {
+		spec.ApprovalPolicy = t.ApprovalPolicy
+	}
+	if t.Rules != "" {
+		data, err := os.ReadFile(t.Rules)
+		if err != nil {
+			return spec, usagef("team %s: rules: %v", name, err)
+		}
+		rules, err := execpolicy.Parse(data, t.Rules)
+		if err != nil {
+			return spec, usageError{err}
+		}
+		if spec.Rules == nil {
+			spec.Rules = execpolicy.Default()
+		}
+		spec.Rules = spec.Rules.Merge(rules)
+	}
 	for n, r := range t.Roles {
 		if _, set := spec.RoleModels[n]; r.Model != "" && !set {
 			if spec.RoleModels == nil {

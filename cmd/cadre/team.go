@@ -32,12 +32,20 @@ import (
 //	[roles.security]            # a role of its own, based on a built-in one
 //	base = "reviewer"
 //	instructions = "Review for security problems only: ..."
+//
+// and policies: approval_policy = "untrusted" (unless the configuration or
+// a flag says otherwise) and rules = "policy.toml" (exec-policy rules added
+// to the shipped ones, like --policy).
 type team struct {
 	Name        string
 	Description string              `toml:"description"`
 	Lead        string              `toml:"lead"`
 	Roles       map[string]teamRole `toml:"roles"`
-	source      string              // file, or "built-in"
+	// Policies: the team's approval policy (unless the configuration or a
+	// flag sets one) and exec-policy rules added to the shipped ones.
+	ApprovalPolicy string `toml:"approval_policy"`
+	Rules          string `toml:"rules"` // an exec-policy TOML file, relative to the team file
+	source         string // file, or "built-in"
 }
 
 type teamRole struct {
@@ -104,10 +112,18 @@ func parseTeam(name, path string, data []byte) (team, error) {
 		return team{}, fmt.Errorf("team %s: %w", path, err)
 	}
 	if und := md.Undecoded(); len(und) > 0 {
-		return team{}, fmt.Errorf("team %s: unknown key %q (keys: description, lead, roles.<name>.{base, model, instructions, instructions_file, tools, max_turns, count})", path, und[0].String())
+		return team{}, fmt.Errorf("team %s: unknown key %q (keys: description, lead, approval_policy, rules, roles.<name>.{base, model, instructions, instructions_file, tools, max_turns, count})", path, und[0].String())
 	}
 	if t.Lead == "" {
 		return team{}, fmt.Errorf("team %s: no lead (the role at /root)", path)
+	}
+	if t.ApprovalPolicy != "" {
+		if err := actors.ValidApprovalPolicy(t.ApprovalPolicy); err != nil {
+			return team{}, fmt.Errorf("team %s: approval_policy: %w", path, err)
+		}
+	}
+	if t.Rules != "" && !filepath.IsAbs(t.Rules) {
+		t.Rules = filepath.Join(filepath.Dir(path), t.Rules)
 	}
 	for n, r := range t.Roles {
 		if r.InstructionsFile != "" && !filepath.IsAbs(r.InstructionsFile) {

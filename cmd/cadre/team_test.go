@@ -37,6 +37,7 @@ base = "reviewer"
 instructions = "Review for security problems only."
 `)
 	write("typo", "lead = \"planner\"\n[roles.coder]\ncuont = 2\n")
+	write("badpolicy", "lead = \"planner\"\napproval_policy = \"sometimes\"\n")
 	write("nolead", "lead = \"boss\"\n")
 	write("badtool", "lead = \"planner\"\n[roles.coder]\ntools = [\"teleport\"]\n")
 	noEnv := func(string) string { return "" }
@@ -63,10 +64,11 @@ instructions = "Review for security problems only."
 	}
 
 	for name, want := range map[string]string{
-		"typo":    `unknown key "roles.coder.cuont"`,
-		"badtool": `unknown tool "teleport"`,
-		"nolead":  `lead: unknown role "boss"`,
-		"missing": "built-in teams are default, review",
+		"typo":      `unknown key "roles.coder.cuont"`,
+		"badtool":   `unknown tool "teleport"`,
+		"nolead":    `lead: unknown role "boss"`,
+		"badpolicy": `approval_policy`,
+		"missing":   "built-in teams are default, review",
 	} {
 		tm, err := loadTeam(name, repo, noEnv)
 		if err == nil {
@@ -78,6 +80,42 @@ instructions = "Review for security problems only."
 		if name == "missing" && !errors.Is(err, ErrNoTeam) {
 			t.Errorf("missing team: %v is not ErrNoTeam", err)
 		}
+	}
+}
+
+// A team's policies apply unless the configuration or a flag sets one.
+func TestTeamPolicies(t *testing.T) {
+	repo := t.TempDir()
+	git(t, repo, "init", "-q", "-b", "main")
+	dir := filepath.Join(repo, ".cadre", "teams")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "careful.toml"), []byte("lead = \"planner\"\napproval_policy = \"untrusted\"\nrules = \"careful-rules.toml\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "careful-rules.toml"), []byte("[[rule]]\nprefix = [\"curl\"]\ndecision = \"forbidden\"\nreason = \"no downloads in this team\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	o := &RunOptions{IO: IOStreams{Out: io.Discard, ErrOut: &stderr}, Getenv: func(string) string { return "" }, Repo: repo, Team: "careful", Task: "t"}
+	spec, err := o.spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spec.ApprovalPolicy != "untrusted" || spec.Team != "careful" {
+		t.Errorf("approval policy %q, team %q", spec.ApprovalPolicy, spec.Team)
+	}
+	if d := spec.Rules.Check([]string{"curl", "https://example.com"}); d.Reason != "no downloads in this team" {
+		t.Errorf("the team's rule does not apply: %+v", d)
+	}
+	if d := spec.Rules.Check([]string{"git", "push", "origin", "main"}); d.Rule == nil {
+		t.Error("the shipped rules were dropped")
+	}
+	// A flag wins over the team.
+	o.Approval, o.flagChanged = "never", func(name string) bool { return name == "approval-policy" }
+	if spec, err = o.spec(); err != nil || spec.ApprovalPolicy != "never" {
+		t.Errorf("with --approval-policy never: %q, %v", spec.ApprovalPolicy, err)
 	}
 }
 
