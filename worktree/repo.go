@@ -36,6 +36,10 @@ type Repo struct {
 	// worktree's metadata while adding one and fails on a half-written
 	// entry) against each other and against listing.
 	wtMu sync.RWMutex
+	// checked holds the worktree paths a full snapshot found to be this
+	// repository's on their expected branch; later snapshots of them may
+	// take the one-process path when nothing changed.
+	checked sync.Map
 }
 
 // Option configures Open.

@@ -55,6 +55,13 @@ func (r *Repo) Snapshot(ctx context.Context, w *Worktree, a Author, message stri
 	}
 	defer r.locks.lock(w.Branch)()
 
+	// Fast path, one process: nothing changed (most turns) writes nothing,
+	// so it needs no more than status to say so.
+	if _, ok := r.checked.Load(w.Path); ok {
+		if head, ok := r.unchanged(ctx, w); ok {
+			return head, false, nil
+		}
+	}
 	out, err := r.run(ctx, w.Path, "rev-parse", "--path-format=absolute", "--git-common-dir",
 		"HEAD", "HEAD^{tree}", "--symbolic-full-name", "HEAD")
 	if err != nil {
@@ -71,6 +78,7 @@ func (r *Repo) Snapshot(ctx context.Context, w *Worktree, a Author, message stri
 	if want := "refs/heads/" + w.Branch; ref != want {
 		return "", false, fmt.Errorf("snapshot %s: HEAD is %s, expected %s", w.Path, ref, want)
 	}
+	r.checked.Store(w.Path, true)
 	if _, err := r.run(ctx, w.Path, "add", "--all"); err != nil {
 		return "", false, fmt.Errorf("snapshot %s: %w", w.Path, err)
 	}
@@ -91,6 +99,33 @@ func (r *Repo) Snapshot(ctx context.Context, w *Worktree, a Author, message stri
 		return "", false, fmt.Errorf("snapshot %s: %w", w.Path, refUpdateError(err))
 	}
 	return commit, true, nil
+}
+
+// unchanged reports whether w's files are exactly its branch tip's, with
+// the tip: `git status --porcelain=v2 --branch` prints the head and no
+// entry. Any doubt (another branch, a detached HEAD, an error) says no, and
+// the full snapshot decides.
+func (r *Repo) unchanged(ctx context.Context, w *Worktree) (string, bool) {
+	out, err := r.run(ctx, w.Path, "status", "--porcelain=v2", "--branch", "-z", "--untracked-files=all")
+	if err != nil {
+		return "", false
+	}
+	var oid, branch string
+	for _, rec := range splitNUL(out) {
+		switch {
+		case strings.HasPrefix(rec, "# branch.oid "):
+			oid = strings.TrimPrefix(rec, "# branch.oid ")
+		case strings.HasPrefix(rec, "# branch.head "):
+			branch = strings.TrimPrefix(rec, "# branch.head ")
+		case strings.HasPrefix(rec, "#"):
+		default:
+			return "", false // a change, an untracked file, a conflict
+		}
+	}
+	if branch != w.Branch || !isFullHash(oid) {
+		return "", false
+	}
+	return oid, true
 }
 
 // Diff returns the unified diff from base to head (two revisions, compared

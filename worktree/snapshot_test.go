@@ -82,6 +82,18 @@ func TestSnapshot(t *testing.T) {
 	if _, changed, err := r.Snapshot(ctx, w, coder, "ignored"); err != nil || changed {
 		t.Fatalf("Snapshot after an ignored change: changed=%v, %v", changed, err)
 	}
+	// The one-process path for unchanged worktrees still sees a new
+	// untracked file and a mode change.
+	writeFile(t, filepath.Join(w.Path, "late.txt"), "late\n")
+	if _, changed, err := r.Snapshot(ctx, w, coder, "late"); err != nil || !changed {
+		t.Fatalf("Snapshot after a new file: changed=%v, %v", changed, err)
+	}
+	if err := os.Chmod(filepath.Join(w.Path, "late.txt"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, changed, err := r.Snapshot(ctx, w, coder, "mode"); err != nil || !changed {
+		t.Fatalf("Snapshot after a mode change: changed=%v, %v", changed, err)
+	}
 
 	if after := mainState(t, repo); after != before {
 		t.Fatalf("main work tree changed:\nbefore:\n%s\nafter:\n%s", before, after)
