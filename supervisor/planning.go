@@ -177,6 +177,9 @@ func (r *Run) foldPlan(ev messaging.Event) {
 	case messaging.EvAgentStarted:
 		var p messaging.AgentStarted
 		if ev.Decode(&p) == nil && p.Subtask != "" && r.schedule != nil {
+			if p.Fresh {
+				_ = r.schedule.Retry(p.Subtask)
+			}
 			_ = r.schedule.Start(p.Subtask)
 			if st, ok := r.agents[ev.Agent]; ok {
 				st.subtask, st.lease = p.Subtask, p.Lease

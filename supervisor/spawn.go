@@ -121,6 +121,9 @@ func (r *Run) respawn(ctx context.Context, parentPID *actor.PID, st *agentState,
 		_ = r.sup.system.Root.StopFuture(oldPID).Wait()
 	}
 	r.mu.Lock()
+	if st.subtask != "" && r.schedule != nil {
+		_ = r.schedule.Retry(st.subtask) // the fresh agent takes the failed subtask over
+	}
 	st.failed, st.task, st.panics = false, task, nil
 	st.gen++
 	st.freshGen = st.gen

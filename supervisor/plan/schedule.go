@@ -162,6 +162,9 @@ func (s *Schedule) Merged(id string) error { return s.transition(id, Running, Me
 // only if a revision keeps it (see Revise).
 func (s *Schedule) Failed(id string) error { return s.transition(id, Running, Failed) }
 
+// Retry: failed -> running, when a fresh agent takes a failed subtask over.
+func (s *Schedule) Retry(id string) error { return s.transition(id, Failed, Running) }
+
 // Blocked returns the subtasks not started that wait on dependencies, each
 // with the dependencies that are not merged yet (in DependsOn order).
 func (s *Schedule) Blocked() map[string][]string {

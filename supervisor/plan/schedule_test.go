@@ -258,3 +258,28 @@ func TestStateString(t *testing.T) {
 		}
 	}
 }
+
+func TestRetryAFailedSubtask(t *testing.T) {
+	s, err := NewSchedule(Plan{Subtasks: []Subtask{{ID: "a", Description: "a", Writes: []string{"a/**"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Retry("a"); !errors.Is(err, ErrState) {
+		t.Fatalf("Retry of a pending subtask = %v, want ErrState", err)
+	}
+	if err := s.Start("a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Failed("a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Retry("a"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.State("a"); st != Running {
+		t.Fatalf("after Retry a is %s, want running", st)
+	}
+	if err := s.Merged("a"); err != nil || !s.Done() {
+		t.Fatalf("Merged after Retry: %v, done %v", err, s.Done())
+	}
+}
