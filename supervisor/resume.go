@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -131,6 +132,9 @@ func (s *Supervisor) Resume(ctx context.Context, id string, spec RunSpec) (*Run,
 	if infos, err := repo.List(ctx); err == nil {
 		for _, in := range infos {
 			present[in.Path] = in.Branch
+			if in.Detached {
+				present[in.Path] = detached
+			}
 		}
 	}
 	// Parents before children: a child's actor lives under its parent's.
@@ -140,7 +144,10 @@ func (s *Supervisor) Resume(ctx context.Context, id string, spec RunSpec) (*Run,
 	// agent), then the actors start.
 	var starts []messaging.Event
 	for _, st := range agents {
-		ev, err := r.reattach(ctx, st, present[st.wt.Path] == st.wt.Branch)
+		// A tester's (or any non-writing agent's) worktree is left at the
+		// candidate it last checked out, detached: still in place.
+		b, ok := present[st.wt.Path]
+		ev, err := r.reattach(ctx, st, ok && (b == st.wt.Branch || (b == detached && !writes(st))))
 		if err != nil {
 			return nil, r.abort(ctx, err)
 		}
@@ -279,6 +286,7 @@ func (r *Run) reattach(ctx context.Context, st *agentState, inPlace bool) (messa
 		if err != nil {
 			return messaging.Event{}, fmt.Errorf("resume %s: worktree: %w", st.addr, err)
 		}
+		wt.Base = st.wt.Base // where its work started, for diffs
 		st.wt = wt
 	}
 	st.private = privateDir(r.sup.state, r.ID, st.addr.Slug())
@@ -288,6 +296,9 @@ func (r *Run) reattach(ctx context.Context, st *agentState, inPlace bool) (messa
 	st.gen++
 	return messaging.NewEvent(r.ID, st.addr, st.gen, r.sup.now(), messaging.AgentStarted{
 		Role: st.role.Name, Parent: st.parent, Task: st.task, Model: r.Spec.Model.Model,
-		Worktree: st.wt.Path, Branch: st.wt.Branch, Base: r.Base,
+		Worktree: st.wt.Path, Branch: st.wt.Branch, Base: cmp.Or(st.wt.Base, r.Base), Subtask: st.subtask, Lease: st.lease,
 	}), nil
 }
+
+// detached marks a listed worktree on a detached HEAD.
+const detached = "(detached)"

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -84,6 +85,10 @@ func TestChaosKillAndResume(t *testing.T) {
 		}
 		err := c.cmd.Wait()
 		t.Logf("round %d: %d events, kill after %d, exit %v", round, seen, killAfter, err)
+		if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() >= 0 {
+			// Not the kill: the run itself failed.
+			t.Fatalf("round %d: %v\n%s", round, err, c.stderr)
+		}
 		if killAfter < 0 && err != nil {
 			t.Fatalf("round %d: %v\n%s", round, err, c.stderr)
 		}
