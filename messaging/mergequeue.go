@@ -21,3 +21,18 @@ type MergeReverted struct {
 }
 
 func (MergeReverted) EventType() EventType { return EvMergeReverted }
+
+// EvMergeStarted: the merge queue is about to merge Commit into Into, whose
+// tip is Prev. It is closed by the merge's merged, merge_reverted or
+// merge_failed event; one left open after a kill is checked on resume.
+const EvMergeStarted EventType = "merge_started"
+
+// MergeStarted records a merge's intent, before the result branch moves.
+type MergeStarted struct {
+	Agent  Address `json:"agent"`
+	Commit string  `json:"commit"`
+	Into   string  `json:"into"`
+	Prev   string  `json:"prev"`
+}
+
+func (MergeStarted) EventType() EventType { return EvMergeStarted }

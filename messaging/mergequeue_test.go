@@ -8,4 +8,5 @@ func TestMergeRevertedGolden(t *testing.T) {
 		Merged: "3e6", Restored: "a11", Command: []string{"go", "test", "./..."}, ExitCode: 1,
 		Failed: []string{"TestScale"}, Output: "--- FAIL: TestScale (0.00s)\nFAIL\n"}
 	golden(t, "event_merge_reverted", NewEvent("r-20261123-ab12", Root, 1, at, p))
+	golden(t, "event_merge_started", NewEvent("r-20261123-ab12", Root, 1, at, MergeStarted{Agent: p.Agent, Commit: "b0b", Into: p.Into, Prev: "a11"}))
 }

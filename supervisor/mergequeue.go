@@ -89,6 +89,11 @@ func (r *Run) merge(ctx context.Context, agent messaging.Address, commit string)
 	if err != nil {
 		return "merge into " + r.Result + " failed: " + err.Error()
 	}
+	// The intent first: a kill between the ref update and the verdict is
+	// found and finished on resume (recoverMerge).
+	if _, err := r.record(ctx, agent, 0, messaging.MergeStarted{Agent: agent, Commit: commit, Into: r.Result, Prev: prev}); err != nil {
+		return "merge into " + r.Result + " failed: " + err.Error()
+	}
 	res, err := r.Repo.MergeCommit(ctx, r.Result, commit, r.author(messaging.Root), fmt.Sprintf("cadre: merge %s (%s)", agent, messaging.ShortCommit(commit)))
 	if err != nil {
 		failed := messaging.MergeFailed{Agent: agent, Commit: commit, Into: r.Result, Conflicts: res.Conflicts, Error: err.Error()}
@@ -147,6 +152,48 @@ func (r *Run) merge(ctx context.Context, agent messaging.Address, commit string)
 	}
 	return fmt.Sprintf("NOT MERGED: %s passes on your branch but fails once merged with %s (failing: %s); the merge was reverted (%s is back at %s). Make your branch work with the result branch's current content and ask for review again. Output:\n%s",
 		strings.Join(r.testCmd, " "), r.Result, names, r.Result, messaging.ShortCommit(prev), text)
+}
+
+// recoverMerge finishes a merge a kill interrupted (its merge_started has no
+// outcome): if the result branch moved past the merge's previous tip, the
+// merged tree is tested as the queue would have, and kept or reverted.
+func (r *Run) recoverMerge(ctx context.Context, m messaging.MergeStarted) {
+	q := &r.queue
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	tip, err := r.Repo.ResolveCommit(ctx, r.Result)
+	if err != nil || tip == m.Prev {
+		return // the merge did not happen; the resent review will make it
+	}
+	if len(r.testCmd) == 0 || !r.verifyMerges {
+		r.merged(ctx, m.Agent, messaging.Merged{Agent: m.Agent, Commit: m.Commit, Into: r.Result, Result: tip})
+		return
+	}
+	before, err := q.test(ctx, r, m.Prev)
+	var after testOutcome
+	if err == nil {
+		after, err = q.test(ctx, r, tip)
+	}
+	if err != nil {
+		r.warnAgent(m.Agent, fmt.Sprintf("resume: the interrupted merge %s could not be tested: %v", messaging.ShortCommit(tip), err))
+		r.merged(ctx, m.Agent, messaging.Merged{Agent: m.Agent, Commit: m.Commit, Into: r.Result, Result: tip})
+		return
+	}
+	broke, fresh := breaks(before, after)
+	if !broke {
+		r.merged(ctx, m.Agent, messaging.Merged{Agent: m.Agent, Commit: m.Commit, Into: r.Result, Result: tip})
+		return
+	}
+	if err := r.Repo.ResetBranch(ctx, r.Result, m.Prev, tip, "cadre: revert the interrupted merge of "+m.Agent.String()); err != nil {
+		r.warnAgent(m.Agent, fmt.Sprintf("resume: the interrupted merge %s breaks the tests but could not be reverted: %v", messaging.ShortCommit(tip), err))
+		return
+	}
+	text := string(after.res.Output)
+	if len(text) > maxQueueOutput {
+		text = "[...]\n" + text[len(text)-maxQueueOutput:]
+	}
+	_, _ = r.record(ctx, m.Agent, 0, messaging.MergeReverted{Agent: m.Agent, Commit: m.Commit, Into: r.Result, Merged: tip,
+		Restored: m.Prev, Command: r.testCmd, ExitCode: after.res.ExitCode, Failed: fresh, Output: text})
 }
 
 // merged journals a kept merge and marks the agent's subtask merged.

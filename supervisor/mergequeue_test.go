@@ -97,6 +97,9 @@ func startScripted(t *testing.T, repo string, team scriptedTeam, spec RunSpec) (
 	t.Cleanup(func() { sup.Close() })
 	spec.Repo, spec.Task, spec.Model = repo, "t", model.Config{Model: "m"}
 	spec.NewModel = func(model.Config) (model.Client, error) { return team, nil }
+	if team == nil {
+		spec.NewModel = func(model.Config) (model.Client, error) { return blockingModel{}, nil }
+	}
 	if spec.NewRunner == nil {
 		spec.NewRunner = func(p sandbox.Policy) (sandbox.Runner, error) { return execRunner{dir: p.Workdir}, nil }
 	}
@@ -226,4 +229,60 @@ func gitRun(t *testing.T, dir string, args ...string) string {
 		t.Fatalf("git %v: %v\n%s", args, err, out)
 	}
 	return string(out)
+}
+
+// blockingModel never answers: the run stays at its first turn.
+type blockingModel struct{}
+
+func (blockingModel) Turn(ctx context.Context, req model.Request) (model.Turn, error) {
+	<-ctx.Done()
+	return model.Turn{}, ctx.Err()
+}
+
+// A kill between a merge's ref update and its verdict: resume tests the
+// merged tree and reverts the merge that broke the tests.
+func TestResumeFinishesAnInterruptedMerge(t *testing.T) {
+	repo := repoWith(t, map[string]string{"a.txt": "1\n"})
+	check := []string{"sh", "-c", `test "$(cat a.txt)" -le 1`}
+	sup, r := startScripted(t, repo, nil, RunSpec{TestCommand: check})
+	result := "cadre/" + r.ID + "/result"
+	prev := strings.TrimSpace(gitRun(t, repo, "rev-parse", result))
+	// A breaking commit on a side branch, merged into the result branch
+	// as the queue would, then "killed" before the verdict.
+	gitRun(t, repo, "checkout", "-q", "-b", "side", prev)
+	if err := os.WriteFile(filepath.Join(repo, "a.txt"), []byte("7\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gitRun(t, repo, "commit", "-q", "-am", "a=7")
+	side := strings.TrimSpace(gitRun(t, repo, "rev-parse", "HEAD"))
+	gitRun(t, repo, "checkout", "-q", "main")
+	r.Suspend()
+	if _, err := sup.Journal().Append(context.Background(), messaging.NewEvent(r.ID, messaging.Root, 0, time.Now(),
+		messaging.MergeStarted{Agent: messaging.Root, Commit: side, Into: result, Prev: prev})); err != nil {
+		t.Fatal(err)
+	}
+	gitRun(t, repo, "update-ref", "refs/heads/"+result, side, prev) // the fast-forward the kill left
+
+	r2, err := sup.Resume(context.Background(), r.ID, RunSpec{Model: model.Config{Model: "m"}, TestCommand: check,
+		NewModel:  func(model.Config) (model.Client, error) { return blockingModel{}, nil },
+		NewRunner: func(p sandbox.Policy) (sandbox.Runner, error) { return execRunner{dir: p.Workdir}, nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r2.Suspend()
+	if got := strings.TrimSpace(gitRun(t, repo, "rev-parse", result)); got != prev {
+		t.Fatalf("result at %s after resume, want the merge reverted to %s", got, prev)
+	}
+	var reverted []messaging.MergeReverted
+	_ = sup.Journal().Events(r.ID, 0, func(ev messaging.Event) error {
+		var p messaging.MergeReverted
+		if ev.Type == messaging.EvMergeReverted && ev.Decode(&p) == nil {
+			reverted = append(reverted, p)
+		}
+		return nil
+	})
+	if len(reverted) != 1 || reverted[0].Commit != side || reverted[0].Restored != prev || reverted[0].ExitCode == 0 {
+		t.Fatalf("merge_reverted events %+v", reverted)
+	}
 }

@@ -123,6 +123,10 @@ func (s *Supervisor) Resume(ctx context.Context, id string, spec RunSpec) (*Run,
 	}
 	r.ctx, r.cancelCtx = context.WithCancel(context.Background())
 	r.warn(ctx, fmt.Sprintf(resumedPrefix+"%d", os.Getpid()))
+	if m := r.openMerge; m != nil {
+		r.openMerge = nil
+		r.recoverMerge(ctx, *m)
+	}
 	r.warnSandboxOff(ctx)
 	if err := r.startRunActor(ctx); err != nil {
 		return nil, err
@@ -249,8 +253,23 @@ func (r *Run) fold(events []messaging.Event) error {
 		}
 		r.foldPlan(ev)
 		r.foldResolution(ev)
+		r.foldMerge(ev)
 	}
 	return nil
+}
+
+// foldMerge keeps the merge whose outcome was not journaled (a kill came
+// between its merge_started and its verdict).
+func (r *Run) foldMerge(ev messaging.Event) {
+	switch ev.Type {
+	case messaging.EvMergeStarted:
+		var p messaging.MergeStarted
+		if ev.Decode(&p) == nil {
+			r.openMerge = &p
+		}
+	case messaging.EvMerged, messaging.EvMergeReverted, messaging.EvMergeFailed:
+		r.openMerge = nil
+	}
 }
 
 // foldReview replays the review bookkeeping of send.

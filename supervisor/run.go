@@ -120,6 +120,8 @@ type Run struct {
 	queue      mergeQueue
 	schedule   *plan.Schedule  // nil until the planner submits a plan
 	forecasts  map[string]bool // conflicts already forecast
+	// openMerge is a merge a kill interrupted, found while resuming.
+	openMerge *messaging.MergeStarted
 	// resolutions are the conflicts resolvers work on, by resolver.
 	resolutions map[messaging.Address]resolution
 	// verifyMerges runs the test command on every merged tree.
